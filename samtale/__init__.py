@@ -1,0 +1,1 @@
+"""The composition root: settings, worker, CLI and the local development stack."""

@@ -1,0 +1,96 @@
+"""A real SMTP server on loopback that keeps every message: the dev stack's and the tests' relay.
+
+Each message is kept in memory (for tests) and, when a folder is given, written
+there as an .eml file that any mail client opens, with an index.html to browse.
+"""
+
+from __future__ import annotations
+
+import html
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+class KeepingHandler:
+    def __init__(self, folder: Path | None = None, refuse: set[str] | None = None) -> None:
+        self.messages: list[EmailMessage] = []
+        self.folder = folder
+        self.refuse = refuse if refuse is not None else set()
+        self._lock = threading.Lock()
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes)
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        with self._lock:
+            self.messages.append(msg)
+            n = len(self.messages)
+        if self.folder:
+            (self.folder / f"{n:06d}.eml").write_bytes(raw)
+            self._write_index()
+        return "250 Message accepted"
+
+    def _write_index(self) -> None:
+        assert self.folder
+        rows = [
+            f"<tr><td>{html.escape(str(m['Date']))}</td><td>{html.escape(str(m['To']))}</td>"
+            f"<td><a href=\"{i:06d}.eml\">{html.escape(str(m['Subject']))}</a></td></tr>"
+            for i, m in enumerate(self.messages, start=1)
+        ]
+        (self.folder / "index.html").write_text(
+            "<!doctype html><meta charset=utf-8><title>samtale mail</title>"
+            "<table border=1><tr><th>Date</th><th>To</th><th>Subject</th></tr>"
+            + "".join(reversed(rows)) + "</table>", encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class MailSink:
+    """Start/stop a keeping SMTP server; `messages` is what it has received."""
+
+    def __init__(self, port: int | None = None, folder: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.handler = KeepingHandler(folder)
+        self._controller: Controller | None = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.handler.messages
+
+    def start(self) -> MailSink:
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> MailSink:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

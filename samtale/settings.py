@@ -1,0 +1,42 @@
+"""All configuration, from SAMTALE_* environment variables; built once per entry point."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-0123456789"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAMTALE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///var/samtale.db"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "samtale"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_implicit_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "samtale <samtale@samtale.local>"
+    mail_reply_to: str | None = None
+    mail_domain: str = "samtale.local"
+    base_url: str = "http://localhost:8000"
+    jwt_secret: str = DEV_SECRET
+    jwt_ttl_hours: int = 12
+    data_dir: str = "var"
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.jwt_secret == DEV_SECRET:
+            raise ValueError("SAMTALE_JWT_SECRET must be set to a secret of your own in production")
+        if len(self.jwt_secret) < 32:
+            raise ValueError("SAMTALE_JWT_SECRET must be at least 32 characters")
+        return self

@@ -1,0 +1,74 @@
+"""Build and run the Temporal worker: the workflows plus activities wired to real resources."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.email import EmailActivities, MailConfig
+from activities.mail.smtp import SmtpConfig, SmtpSender
+from activities.readmodel import ReadModelActivities
+from samtale.settings import Settings
+from samtale.temporal import connect
+from store.db import create_engine, session_factory
+from store.migrate import upgrade
+from workflows.review import ReviewWorkflow
+
+WORKFLOWS: Sequence[type] = (ReviewWorkflow,)
+
+
+def smtp_sender(settings: Settings) -> SmtpSender:
+    return SmtpSender(SmtpConfig(
+        host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
+        implicit_tls=settings.smtp_implicit_tls, username=settings.smtp_username,
+        password=settings.smtp_password, timeout=settings.smtp_timeout_seconds,
+    ))
+
+
+def mail_config(settings: Settings) -> MailConfig:
+    return MailConfig(sender=settings.mail_from, reply_to=settings.mail_reply_to,
+                      domain=settings.mail_domain, base_url=settings.base_url)
+
+
+def activities_for(settings: Settings, sessions: async_sessionmaker) -> list[Any]:
+    email = EmailActivities(smtp=smtp_sender(settings), sessions=sessions,
+                            config=mail_config(settings))
+    readmodel = ReadModelActivities(sessions)
+    return [email.send_email, readmodel.sync_review]
+
+
+def build_worker(client: Client, settings: Settings, sessions: async_sessionmaker) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities_for(settings, sessions),
+    )
+
+
+async def connect_client(settings: Settings) -> Client:
+    return await connect(settings.temporal_address, settings.temporal_namespace)
+
+
+async def run_worker(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    client = await connect_client(settings)
+    worker = build_worker(client, settings, session_factory(engine))
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    asyncio.run(run_worker(Settings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The relational read model: SQLAlchemy models, sessions, queries and migrations."""

@@ -1,0 +1,131 @@
+"""The read model's tables. Workflows are the truth; these rows are what lists and reports read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2), default="nb")
+    manager_id: Mapped[str | None] = mapped_column(
+        ForeignKey("employees.id"), index=True, default=None
+    )
+    is_hr: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Cycle(Base):
+    __tablename__ = "cycles"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_cycle_phase", "cycle_id", "phase"),
+        Index("ix_reviews_manager_phase", "manager_id", "phase"),
+    )
+
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(ForeignKey("cycles.id"))
+    employee_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), index=True)
+    manager_id: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    phase: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    phase_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting_start: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    meeting_duration_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    location_kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    location_text: Mapped[str | None] = mapped_column(String(500), default=None)
+    meeting_sequence: Mapped[int | None] = mapped_column(Integer, default=None)
+    meeting_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    employee_prepared: Mapped[bool] = mapped_column(Boolean, default=False)
+    manager_prepared: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+class ActionItem(Base):
+    __tablename__ = "actions"
+    __table_args__ = (
+        UniqueConstraint("review_id", "number"),
+        Index("ix_actions_manager_open", "manager_id", "done_at", "due"),
+        Index("ix_actions_owner_open", "owner_id", "done_at", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    manager_id: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    due: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ReviewEvent(Base):
+    __tablename__ = "review_events"
+    __table_args__ = (UniqueConstraint("review_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class SentEmail(Base):
+    """One row per idempotency key: the outcome of every send, the guard against sending twice."""
+
+    __tablename__ = "emails"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    review_id: Mapped[str] = mapped_column(String(160), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    to_addrs: Mapped[str] = mapped_column(String(1000))
+    cc_addrs: Mapped[str] = mapped_column(String(1000), default="")
+    subject: Mapped[str] = mapped_column(String(500))
+    message_id: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    first_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

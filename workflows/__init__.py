@@ -1,0 +1,1 @@
+"""The deterministic heart of samtale: review workflows, their contracts and pure rules."""

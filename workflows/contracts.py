@@ -1,0 +1,239 @@
+"""Every dataclass that crosses the Temporal wire: workflow input, commands, state, email requests.
+
+One module, imported by the workflow, the activities and the API alike, so the
+shape of a command is defined once. Fields are added with defaults only, so a
+running review (they last a year) can still decode what it was started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+
+
+class Phase(str, Enum):
+    SCHEDULING = "scheduling"
+    INVITED = "invited"
+    PREPARING = "preparing"
+    AWAITING_SUMMARY = "awaiting_summary"
+    AWAITING_SIGNOFF = "awaiting_signoff"
+    FOLLOW_UP = "follow_up"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_PHASES = frozenset({Phase.COMPLETED, Phase.CANCELLED})
+
+
+class LocationKind(str, Enum):
+    MEETING_ROOM = "meeting_room"
+    VIDEO = "video"
+    OFFSITE = "offsite"
+    MANAGER_OFFICE = "manager_office"
+
+
+class EmailKind(str, Enum):
+    SCHEDULE_REMINDER = "schedule_reminder"
+    SCHEDULING_ESCALATION = "scheduling_escalation"
+    INVITATION = "invitation"
+    RESCHEDULE = "reschedule"
+    CANCELLATION = "cancellation"
+    PREP_REMINDER = "prep_reminder"
+    DAY_BEFORE = "day_before"
+    NO_SHOW = "no_show"
+    SUMMARY_REMINDER = "summary_reminder"
+    SIGNOFF_REQUEST = "signoff_request"
+    SIGNOFF_REMINDER = "signoff_reminder"
+    ACTION_DUE_SOON = "action_due_soon"
+    ACTION_OVERDUE = "action_overdue"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+    language: str = "nb"
+
+
+@dataclass
+class Policy:
+    """Every rule's number in one place, with the defaults SPEC.md gives."""
+
+    notice_days: int = 14
+    min_duration_minutes: int = 60
+    max_duration_minutes: int = 240
+    workday_start_hour: int = 8
+    workday_end_hour: int = 16
+    schedule_reminder_days: list[int] = field(default_factory=lambda: [7, 14])
+    scheduling_deadline_days: int = 21
+    prep_reminder_days: list[int] = field(default_factory=lambda: [7, 2])
+    day_before_reminder: bool = True
+    summary_reminder_days: int = 2
+    signoff_reminder_days: int = 3
+    action_reminder_days: int = 7
+    overdue_notice_days: list[int] = field(default_factory=lambda: [1, 8, 22])
+    reminder_hour: int = 8
+
+
+@dataclass
+class ReviewInput:
+    review_id: str
+    cycle_id: str
+    employee: Person
+    manager: Person
+    hr: Person
+    policy: Policy = field(default_factory=Policy)
+    window_end: date | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who issued a command: set by the API from the bearer token, never from a request body."""
+
+    id: str
+    is_hr: bool = False
+
+
+@dataclass
+class ScheduleMeeting:
+    actor: Actor
+    start: datetime
+    duration_minutes: int
+    location_kind: LocationKind
+    location_text: str
+
+
+@dataclass
+class Accept:
+    actor: Actor
+
+
+@dataclass
+class SubmitPreparation:
+    actor: Actor
+
+
+@dataclass
+class RecordOutcome:
+    actor: Actor
+    held: bool
+
+
+@dataclass
+class NewAction:
+    title: str
+    owner_id: str
+    due: date
+
+
+@dataclass
+class SubmitSummary:
+    actor: Actor
+    summary: str
+    actions: list[NewAction] = field(default_factory=list)
+
+
+@dataclass
+class SignOff:
+    actor: Actor
+
+
+@dataclass
+class CompleteAction:
+    actor: Actor
+    action_id: int
+
+
+@dataclass
+class Cancel:
+    actor: Actor
+    reason: str
+
+
+@dataclass
+class Meeting:
+    start: datetime
+    duration_minutes: int
+    location_kind: LocationKind
+    location_text: str
+    sequence: int
+    set_at: datetime
+    held: bool = False
+
+
+@dataclass
+class Action:
+    id: int
+    title: str
+    owner_id: str
+    due: date
+    created_at: datetime
+    done_at: datetime | None = None
+
+
+@dataclass
+class TimelineEvent:
+    seq: int
+    at: datetime
+    kind: str
+    actor_id: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class ReviewState:
+    review_id: str
+    cycle_id: str
+    employee: Person
+    manager: Person
+    hr: Person
+    policy: Policy
+    phase: Phase
+    started_at: datetime
+    phase_since: datetime
+    scheduling_round: int = 0
+    meeting: Meeting | None = None
+    employee_prepared: bool = False
+    manager_prepared: bool = False
+    summary: str | None = None
+    summary_at: datetime | None = None
+    signed_off_at: datetime | None = None
+    actions: list[Action] = field(default_factory=list)
+    ended_at: datetime | None = None
+    cancel_reason: str | None = None
+    version: int = 0
+    sent_email_keys: list[str] = field(default_factory=list)
+    failed_email_keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EmailRequest:
+    """One email to send. `key` names the occasion, so a retried send is recognised."""
+
+    key: str
+    kind: EmailKind
+    review_id: str
+    to: list[Person]
+    cc: list[Person] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str:
+        return self.to[0].language
+
+
+@dataclass
+class EmailOutcome:
+    key: str
+    status: str  # "sent", "already_sent"
+    message_id: str
+
+
+@dataclass
+class ReviewSync:
+    """The read-model write after a transition: the whole (small) state and the new timeline events."""
+
+    state: ReviewState
+    events: list[TimelineEvent] = field(default_factory=list)

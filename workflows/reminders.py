@@ -1,0 +1,174 @@
+"""Which emails a review owes, and when: a pure function of its state and policy.
+
+The workflow asks this plan after every change and every timer; whatever is due
+and not yet sent goes out, and the earliest future entry sets the next timer.
+Each entry's key names its occasion (phase round, meeting sequence, action id,
+offset), never a formatted date, so a replayed or rescheduled review never
+sends the same reminder twice and a new meeting time earns fresh ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from workflows.contracts import (
+    Action,
+    EmailKind,
+    EmailRequest,
+    Person,
+    Phase,
+    ReviewState,
+)
+from workflows.rules import local_moment
+
+
+@dataclass(frozen=True)
+class Planned:
+    at: datetime
+    email: EmailRequest
+
+
+def plan(state: ReviewState, tz: tzinfo) -> list[Planned]:
+    if state.phase is Phase.SCHEDULING:
+        return _scheduling(state)
+    if state.phase in (Phase.INVITED, Phase.PREPARING):
+        return _preparation(state)
+    if state.phase is Phase.AWAITING_SUMMARY:
+        return _summary(state)
+    if state.phase is Phase.AWAITING_SIGNOFF:
+        return _signoff(state)
+    if state.phase is Phase.FOLLOW_UP:
+        return [p for a in state.actions if a.done_at is None for p in _action(state, a, tz)]
+    return []
+
+
+def base_context(state: ReviewState) -> dict[str, str]:
+    ctx = {
+        "review_id": state.review_id,
+        "employee_name": state.employee.name,
+        "manager_name": state.manager.name,
+    }
+    if state.meeting is not None:
+        m = state.meeting
+        ctx |= {
+            "meeting_start": m.start.isoformat(),
+            "duration_minutes": str(m.duration_minutes),
+            "location_kind": m.location_kind.value,
+            "location_text": m.location_text,
+            "sequence": str(m.sequence),
+        }
+    if state.cancel_reason:
+        ctx["reason"] = state.cancel_reason
+    return ctx
+
+
+def email(
+    state: ReviewState,
+    *,
+    key: str,
+    kind: EmailKind,
+    to: Person,
+    cc: list[Person] | None = None,
+    extra: dict[str, str] | None = None,
+) -> EmailRequest:
+    return EmailRequest(
+        key=f"{state.review_id}:{key}",
+        kind=kind,
+        review_id=state.review_id,
+        to=[to],
+        cc=cc or [],
+        context=base_context(state) | (extra or {}),
+    )
+
+
+def _scheduling(state: ReviewState) -> list[Planned]:
+    r, since, policy = state.scheduling_round, state.phase_since, state.policy
+    out = [
+        Planned(
+            since + timedelta(days=d),
+            email(state, key=f"schedule-reminder:{r}:{d}", kind=EmailKind.SCHEDULE_REMINDER,
+                  to=state.manager),
+        )
+        for d in policy.schedule_reminder_days
+        if d < policy.scheduling_deadline_days
+    ]
+    deadline = since + timedelta(days=policy.scheduling_deadline_days)
+    out.append(
+        Planned(
+            deadline,
+            email(state, key=f"escalation:{r}", kind=EmailKind.SCHEDULING_ESCALATION,
+                  to=state.hr, cc=[state.manager]),
+        )
+    )
+    return out
+
+
+def _preparation(state: ReviewState) -> list[Planned]:
+    m = state.meeting
+    assert m is not None
+    out: list[Planned] = []
+    pending = [
+        (role, person)
+        for role, person, done in (
+            ("employee", state.employee, state.employee_prepared),
+            ("manager", state.manager, state.manager_prepared),
+        )
+        if not done
+    ]
+    for d in state.policy.prep_reminder_days:
+        at = m.start - timedelta(days=d)
+        for role, person in pending:
+            out.append(Planned(at, email(state, key=f"prep:{m.sequence}:{d}:{role}",
+                                         kind=EmailKind.PREP_REMINDER, to=person)))
+    if state.policy.day_before_reminder:
+        at = m.start - timedelta(days=1)
+        for role, person in (("employee", state.employee), ("manager", state.manager)):
+            out.append(Planned(at, email(state, key=f"day-before:{m.sequence}:{role}",
+                                         kind=EmailKind.DAY_BEFORE, to=person)))
+    # A reminder that was already due when the meeting was set would arrive as noise.
+    return [p for p in out if p.at >= m.set_at]
+
+
+def _summary(state: ReviewState) -> list[Planned]:
+    m = state.meeting
+    assert m is not None
+    end = m.start + timedelta(minutes=m.duration_minutes)
+    at = end + timedelta(days=state.policy.summary_reminder_days)
+    return [Planned(at, email(state, key=f"summary-reminder:{m.sequence}",
+                              kind=EmailKind.SUMMARY_REMINDER, to=state.manager))]
+
+
+def _signoff(state: ReviewState) -> list[Planned]:
+    assert state.summary_at is not None
+    at = state.summary_at + timedelta(days=state.policy.signoff_reminder_days)
+    return [Planned(at, email(state, key="signoff-reminder", kind=EmailKind.SIGNOFF_REMINDER,
+                              to=state.employee))]
+
+
+def owner_of(state: ReviewState, action: Action) -> Person:
+    return state.employee if action.owner_id == state.employee.id else state.manager
+
+
+def action_context(action: Action) -> dict[str, str]:
+    return {"action_title": action.title, "action_due": action.due.isoformat(),
+            "action_id": str(action.id)}
+
+
+def _action(state: ReviewState, action: Action, tz: tzinfo) -> list[Planned]:
+    policy = state.policy
+    owner = owner_of(state, action)
+    cc = [] if owner == state.manager else [state.manager]
+    extra = action_context(action)
+    out: list[Planned] = []
+    soon = local_moment(action.due - timedelta(days=policy.action_reminder_days),
+                        policy.reminder_hour, tz)
+    if soon >= action.created_at:
+        out.append(Planned(soon, email(state, key=f"action-due:{action.id}",
+                                       kind=EmailKind.ACTION_DUE_SOON, to=owner, extra=extra)))
+    for n in policy.overdue_notice_days:
+        at = local_moment(action.due + timedelta(days=n), policy.reminder_hour, tz)
+        out.append(Planned(at, email(state, key=f"action-overdue:{action.id}:{n}",
+                                     kind=EmailKind.ACTION_OVERDUE, to=owner, cc=cc,
+                                     extra=extra)))
+    return out
