@@ -25,7 +25,9 @@ class MailConfig:
 
 
 class EmailActivities:
-    def __init__(self, *, smtp: SmtpSender, sessions: async_sessionmaker, config: MailConfig) -> None:
+    def __init__(
+        self, *, smtp: SmtpSender, sessions: async_sessionmaker, config: MailConfig
+    ) -> None:
         self._smtp = smtp
         self._sessions = sessions
         self._config = config
@@ -41,21 +43,31 @@ class EmailActivities:
         rendered = render(req.kind, req.language, req.context, recipient=req.to[0].name, link=link)
         async with self._sessions.begin() as session:
             row = await log.claim(
-                session, key=req.key, review_id=req.review_id, kind=req.kind.value,
-                language=req.language, to_addrs=[p.email for p in req.to],
-                cc_addrs=[p.email for p in req.cc], subject=rendered.subject,
-                message_id=mid, now=now,
+                session,
+                key=req.key,
+                review_id=req.review_id,
+                kind=req.kind.value,
+                language=req.language,
+                to_addrs=[p.email for p in req.to],
+                cc_addrs=[p.email for p in req.cc],
+                subject=rendered.subject,
+                message_id=mid,
+                now=now,
             )
             if row.status == log.SENT:
                 return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
-        message = compose(req, rendered, sender=c.sender, reply_to=c.reply_to, domain=c.domain,
-                          date=now)
+        message = compose(
+            req, rendered, sender=c.sender, reply_to=c.reply_to, domain=c.domain, date=now
+        )
         try:
             await self._smtp.send(message)
         except PermanentSmtpError as e:
             await self._mark(req.key, log.FAILED, now, str(e))
-            raise ApplicationError(f"the mail relay refused {req.kind.value}: {e}",
-                                   type="PermanentEmailFailure", non_retryable=True) from e
+            raise ApplicationError(
+                f"the mail relay refused {req.kind.value}: {e}",
+                type="PermanentEmailFailure",
+                non_retryable=True,
+            ) from e
         except TransientSmtpError as e:
             await self._mark(req.key, log.SENDING, now, str(e))
             raise

@@ -52,13 +52,16 @@ class KeepingHandler:
         assert self.folder
         rows = [
             f"<tr><td>{html.escape(str(m['Date']))}</td><td>{html.escape(str(m['To']))}</td>"
-            f"<td><a href=\"{i:06d}.eml\">{html.escape(str(m['Subject']))}</a></td></tr>"
+            f'<td><a href="{i:06d}.eml">{html.escape(str(m["Subject"]))}</a></td></tr>'
             for i, m in enumerate(self.messages, start=1)
         ]
         (self.folder / "index.html").write_text(
             "<!doctype html><meta charset=utf-8><title>samtale mail</title>"
             "<table border=1><tr><th>Date</th><th>To</th><th>Subject</th></tr>"
-            + "".join(reversed(rows)) + "</table>", encoding="utf-8")
+            + "".join(reversed(rows))
+            + "</table>",
+            encoding="utf-8",
+        )
 
 
 def free_port() -> int:

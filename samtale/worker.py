@@ -23,21 +23,32 @@ WORKFLOWS: Sequence[type] = (ReviewWorkflow,)
 
 
 def smtp_sender(settings: Settings) -> SmtpSender:
-    return SmtpSender(SmtpConfig(
-        host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
-        implicit_tls=settings.smtp_implicit_tls, username=settings.smtp_username,
-        password=settings.smtp_password, timeout=settings.smtp_timeout_seconds,
-    ))
+    return SmtpSender(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            starttls=settings.smtp_starttls,
+            implicit_tls=settings.smtp_implicit_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    )
 
 
 def mail_config(settings: Settings) -> MailConfig:
-    return MailConfig(sender=settings.mail_from, reply_to=settings.mail_reply_to,
-                      domain=settings.mail_domain, base_url=settings.base_url)
+    return MailConfig(
+        sender=settings.mail_from,
+        reply_to=settings.mail_reply_to,
+        domain=settings.mail_domain,
+        base_url=settings.base_url,
+    )
 
 
 def activities_for(settings: Settings, sessions: async_sessionmaker) -> list[Any]:
-    email = EmailActivities(smtp=smtp_sender(settings), sessions=sessions,
-                            config=mail_config(settings))
+    email = EmailActivities(
+        smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings)
+    )
     readmodel = ReadModelActivities(sessions)
     return [email.send_email, readmodel.sync_review]
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from store.models import Cycle, Employee
 from workflows.contracts import Person
@@ -54,17 +55,48 @@ async def add_employees(
         if e.manager_id and e.manager_id not in known and e.manager_id not in stored_managers
     ]
     problems += [f"employee {e.id!r} cannot manage themself" for e in new if e.manager_id == e.id]
-    if problems:
+    ordered = managers_first(new)
+    if ordered is None:
+        problems.append("the managers form a cycle: someone manages their own manager")
+    if problems or ordered is None:
         raise DirectoryError(problems)
     rows = [
-        Employee(id=e.id, name=e.name, email=e.email, language=e.language,
-                 manager_id=e.manager_id, is_hr=e.is_hr, active=True, created_at=now)
-        for e in new
+        Employee(
+            id=e.id,
+            name=e.name,
+            email=e.email,
+            language=e.language,
+            manager_id=e.manager_id,
+            is_hr=e.is_hr,
+            active=True,
+            created_at=now,
+        )
+        for e in ordered
     ]
-    # Managers first, so the foreign key holds at every insert.
-    session.add_all(sorted(rows, key=lambda r: r.manager_id in known))
-    await session.flush()
+    for row in rows:
+        # One flush per row keeps the insert order, so the manager key holds at each insert.
+        session.add(row)
+        await session.flush()
     return rows
+
+
+def managers_first(new: Sequence[NewEmployee]) -> list[NewEmployee] | None:
+    """Order a batch so every manager in it precedes their reports; None if they form a cycle."""
+    by_id = {e.id: e for e in new}
+    placed: set[str] = set()
+    out: list[NewEmployee] = []
+    for e in new:
+        chain: list[NewEmployee] = []
+        cur: NewEmployee | None = e
+        while cur is not None and cur.id not in placed:
+            if cur in chain:
+                return None
+            chain.append(cur)
+            cur = by_id.get(cur.manager_id) if cur.manager_id else None
+        for c in reversed(chain):
+            placed.add(c.id)
+            out.append(c)
+    return out
 
 
 async def reports_of(session: AsyncSession, manager_id: str) -> list[Employee]:
@@ -74,13 +106,20 @@ async def reports_of(session: AsyncSession, manager_id: str) -> list[Employee]:
     return list(rows)
 
 
-async def active_employees_with_manager(
+async def reviewable(
     session: AsyncSession, ids: Sequence[str] | None = None
-) -> list[Employee]:
-    q = select(Employee).where(Employee.active.is_(True), Employee.manager_id.is_not(None))
+) -> list[tuple[Employee, Employee]]:
+    """(employee, manager) for every active employee who has a manager, or those of `ids`."""
+    manager = aliased(Employee)
+    q = (
+        select(Employee, manager)
+        .join(manager, manager.id == Employee.manager_id)
+        .where(Employee.active.is_(True))
+    )
     if ids is not None:
         q = q.where(Employee.id.in_(ids))
-    return list(await session.scalars(q.order_by(Employee.id)))
+    rows = await session.execute(q.order_by(Employee.id))
+    return [(e, m) for e, m in rows.tuples()]
 
 
 def as_person(e: Employee) -> Person:
@@ -92,15 +131,29 @@ async def get_cycle(session: AsyncSession, cycle_id: str) -> Cycle | None:
 
 
 async def add_cycle(
-    session: AsyncSession, *, cycle_id: str, name: str, year: int, window_start: date,
-    window_end: date, created_by: str, now: datetime,
+    session: AsyncSession,
+    *,
+    cycle_id: str,
+    name: str,
+    year: int,
+    window_start: date,
+    window_end: date,
+    created_by: str,
+    now: datetime,
 ) -> Cycle:
     """Create the cycle, or return it unchanged if the same id was created before (a retry)."""
     found = await session.get(Cycle, cycle_id)
     if found is not None:
         return found
-    cycle = Cycle(id=cycle_id, name=name, year=year, window_start=window_start,
-                  window_end=window_end, created_by=created_by, created_at=now)
+    cycle = Cycle(
+        id=cycle_id,
+        name=name,
+        year=year,
+        window_start=window_start,
+        window_end=window_end,
+        created_by=created_by,
+        created_at=now,
+    )
     session.add(cycle)
     await session.flush()
     return cycle

@@ -30,9 +30,17 @@ async def claim(
     row = await session.get(SentEmail, key, with_for_update=True)
     if row is None:
         row = SentEmail(
-            key=key, review_id=review_id, kind=kind, language=language,
-            to_addrs=", ".join(to_addrs), cc_addrs=", ".join(cc_addrs), subject=subject,
-            message_id=message_id, status=SENDING, attempts=0, first_attempt_at=now,
+            key=key,
+            review_id=review_id,
+            kind=kind,
+            language=language,
+            to_addrs=", ".join(to_addrs),
+            cc_addrs=", ".join(cc_addrs),
+            subject=subject,
+            message_id=message_id,
+            status=SENDING,
+            attempts=0,
+            first_attempt_at=now,
         )
         session.add(row)
     if row.status != SENT:

@@ -55,7 +55,9 @@ async def _sync_actions(session: AsyncSession, s: ReviewState) -> None:
         return
     existing = {
         a.number: a
-        for a in await session.scalars(select(ActionItem).where(ActionItem.review_id == s.review_id))
+        for a in await session.scalars(
+            select(ActionItem).where(ActionItem.review_id == s.review_id)
+        )
     }
     for a in s.actions:
         row = existing.get(a.id)
@@ -81,5 +83,13 @@ async def _add_events(session: AsyncSession, sync: ReviewSync) -> None:
     )
     for e in sync.events:
         if e.seq not in seen:
-            session.add(ReviewEvent(review_id=review_id, seq=e.seq, at=e.at, kind=e.kind,
-                                    actor_id=e.actor_id, detail=e.detail[:1000]))
+            session.add(
+                ReviewEvent(
+                    review_id=review_id,
+                    seq=e.seq,
+                    at=e.at,
+                    kind=e.kind,
+                    actor_id=e.actor_id,
+                    detail=e.detail[:1000],
+                )
+            )

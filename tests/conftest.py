@@ -23,8 +23,9 @@ from tests.factories import seed_people
 from tests.pg import fresh_postgres_url
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test: a skip must not wake other tests' orphaned workflows."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=DATA_CONVERTER
     )
@@ -73,8 +74,11 @@ async def sessions(engine: AsyncEngine) -> async_sessionmaker:
 @pytest.fixture
 def settings(sink: MailSink, sqlite_url: str) -> Settings:
     return Settings(
-        env="test", database_url=sqlite_url, smtp_port=sink.port,
-        task_queue=f"test-{uuid.uuid4()}", base_url="https://samtale.example.no",
+        env="test",
+        database_url=sqlite_url,
+        smtp_port=sink.port,
+        task_queue=f"test-{uuid.uuid4()}",
+        base_url="https://samtale.example.no",
     )
 
 

@@ -15,23 +15,37 @@ from workflows.contracts import Actor, LocationKind, Person, ReviewInput, Schedu
 EMPLOYEE = Person(id="e-100", name="Kari Nordmann", email="kari@example.no", language="en")
 MANAGER = Person(id="m-10", name="Ola Hansen", email="ola@example.no", language="nb")
 HR = Person(id="hr-1", name="Hilde HR", email="hr@example.no", language="nb")
+OTHER_MANAGER = Person(id="m-20", name="Per Berg", email="per@example.no", language="nb")
 
 
 async def seed_people(session: AsyncSession) -> None:
     now = datetime.now(UTC)
-    await add_employees(session, [
-        NewEmployee(HR.id, HR.name, HR.email, HR.language, None, is_hr=True),
-        NewEmployee(MANAGER.id, MANAGER.name, MANAGER.email, MANAGER.language, HR.id),
-        NewEmployee(EMPLOYEE.id, EMPLOYEE.name, EMPLOYEE.email, EMPLOYEE.language, MANAGER.id),
-    ], now=now)
-    await add_cycle(session, cycle_id="2027", name="Medarbeidersamtaler 2027", year=2027,
-                    window_start=date(2026, 11, 1), window_end=date(2027, 12, 31),
-                    created_by=HR.id, now=now)
+    await add_employees(
+        session,
+        [
+            NewEmployee(HR.id, HR.name, HR.email, HR.language, None, is_hr=True),
+            NewEmployee(MANAGER.id, MANAGER.name, MANAGER.email, MANAGER.language, HR.id),
+            NewEmployee(EMPLOYEE.id, EMPLOYEE.name, EMPLOYEE.email, EMPLOYEE.language, MANAGER.id),
+            NewEmployee(OTHER_MANAGER.id, OTHER_MANAGER.name, OTHER_MANAGER.email, "nb", HR.id),
+        ],
+        now=now,
+    )
+    await add_cycle(
+        session,
+        cycle_id="2027",
+        name="Medarbeidersamtaler 2027",
+        year=2027,
+        window_start=date(2026, 11, 1),
+        window_end=date(2027, 12, 31),
+        created_by=HR.id,
+        now=now,
+    )
 
 
 def review_input(review_id: str = "review-2027-e-100", **kw: object) -> ReviewInput:
-    return ReviewInput(review_id=review_id, cycle_id="2027", employee=EMPLOYEE, manager=MANAGER,
-                       hr=HR, **kw)  # type: ignore[arg-type]
+    return ReviewInput(
+        review_id=review_id, cycle_id="2027", employee=EMPLOYEE, manager=MANAGER, hr=HR, **kw
+    )  # type: ignore[arg-type]
 
 
 def working_slot(after: datetime, hour: int = 10) -> datetime:
@@ -49,10 +63,21 @@ def first_weekend_day(after: datetime) -> date:
     return day
 
 
-def meeting(start: datetime, *, by: str = MANAGER.id, minutes: int = 60,
-            kind: LocationKind = LocationKind.MEETING_ROOM, where: str = "Fjordrommet") -> ScheduleMeeting:
-    return ScheduleMeeting(actor=Actor(by), start=start, duration_minutes=minutes,
-                           location_kind=kind, location_text=where)
+def meeting(
+    start: datetime,
+    *,
+    by: str = MANAGER.id,
+    minutes: int = 60,
+    kind: LocationKind = LocationKind.MEETING_ROOM,
+    where: str = "Fjordrommet",
+) -> ScheduleMeeting:
+    return ScheduleMeeting(
+        actor=Actor(by),
+        start=start,
+        duration_minutes=minutes,
+        location_kind=kind,
+        location_text=where,
+    )
 
 
 def sent_at(msg: EmailMessage) -> datetime:

@@ -18,8 +18,10 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
     except (OSError, asyncpg.PostgresError) as e:
         if os.environ.get("CI"):
             raise
-        pytest.skip(f"PostgreSQL at {ADMIN_DSN} is unreachable ({e}); start it with "
-                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+        pytest.skip(
+            f"PostgreSQL at {ADMIN_DSN} is unreachable ({e}); start it with "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        )
     name = f"samtale_test_{uuid.uuid4().hex[:12]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")

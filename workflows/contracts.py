@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     SCHEDULING = "scheduling"
     INVITED = "invited"
     PREPARING = "preparing"
@@ -26,14 +26,14 @@ class Phase(str, Enum):
 TERMINAL_PHASES = frozenset({Phase.COMPLETED, Phase.CANCELLED})
 
 
-class LocationKind(str, Enum):
+class LocationKind(StrEnum):
     MEETING_ROOM = "meeting_room"
     VIDEO = "video"
     OFFSITE = "offsite"
     MANAGER_OFFICE = "manager_office"
 
 
-class EmailKind(str, Enum):
+class EmailKind(StrEnum):
     SCHEDULE_REMINDER = "schedule_reminder"
     SCHEDULING_ESCALATION = "scheduling_escalation"
     INVITATION = "invitation"

@@ -87,8 +87,12 @@ def _scheduling(state: ReviewState) -> list[Planned]:
     out = [
         Planned(
             since + timedelta(days=d),
-            email(state, key=f"schedule-reminder:{r}:{d}", kind=EmailKind.SCHEDULE_REMINDER,
-                  to=state.manager),
+            email(
+                state,
+                key=f"schedule-reminder:{r}:{d}",
+                kind=EmailKind.SCHEDULE_REMINDER,
+                to=state.manager,
+            ),
         )
         for d in policy.schedule_reminder_days
         if d < policy.scheduling_deadline_days
@@ -97,8 +101,13 @@ def _scheduling(state: ReviewState) -> list[Planned]:
     out.append(
         Planned(
             deadline,
-            email(state, key=f"escalation:{r}", kind=EmailKind.SCHEDULING_ESCALATION,
-                  to=state.hr, cc=[state.manager]),
+            email(
+                state,
+                key=f"escalation:{r}",
+                kind=EmailKind.SCHEDULING_ESCALATION,
+                to=state.hr,
+                cc=[state.manager],
+            ),
         )
     )
     return out
@@ -119,13 +128,31 @@ def _preparation(state: ReviewState) -> list[Planned]:
     for d in state.policy.prep_reminder_days:
         at = m.start - timedelta(days=d)
         for role, person in pending:
-            out.append(Planned(at, email(state, key=f"prep:{m.sequence}:{d}:{role}",
-                                         kind=EmailKind.PREP_REMINDER, to=person)))
+            out.append(
+                Planned(
+                    at,
+                    email(
+                        state,
+                        key=f"prep:{m.sequence}:{d}:{role}",
+                        kind=EmailKind.PREP_REMINDER,
+                        to=person,
+                    ),
+                )
+            )
     if state.policy.day_before_reminder:
         at = m.start - timedelta(days=1)
         for role, person in (("employee", state.employee), ("manager", state.manager)):
-            out.append(Planned(at, email(state, key=f"day-before:{m.sequence}:{role}",
-                                         kind=EmailKind.DAY_BEFORE, to=person)))
+            out.append(
+                Planned(
+                    at,
+                    email(
+                        state,
+                        key=f"day-before:{m.sequence}:{role}",
+                        kind=EmailKind.DAY_BEFORE,
+                        to=person,
+                    ),
+                )
+            )
     # A reminder that was already due when the meeting was set would arrive as noise.
     return [p for p in out if p.at >= m.set_at]
 
@@ -135,15 +162,30 @@ def _summary(state: ReviewState) -> list[Planned]:
     assert m is not None
     end = m.start + timedelta(minutes=m.duration_minutes)
     at = end + timedelta(days=state.policy.summary_reminder_days)
-    return [Planned(at, email(state, key=f"summary-reminder:{m.sequence}",
-                              kind=EmailKind.SUMMARY_REMINDER, to=state.manager))]
+    return [
+        Planned(
+            at,
+            email(
+                state,
+                key=f"summary-reminder:{m.sequence}",
+                kind=EmailKind.SUMMARY_REMINDER,
+                to=state.manager,
+            ),
+        )
+    ]
 
 
 def _signoff(state: ReviewState) -> list[Planned]:
     assert state.summary_at is not None
     at = state.summary_at + timedelta(days=state.policy.signoff_reminder_days)
-    return [Planned(at, email(state, key="signoff-reminder", kind=EmailKind.SIGNOFF_REMINDER,
-                              to=state.employee))]
+    return [
+        Planned(
+            at,
+            email(
+                state, key="signoff-reminder", kind=EmailKind.SIGNOFF_REMINDER, to=state.employee
+            ),
+        )
+    ]
 
 
 def owner_of(state: ReviewState, action: Action) -> Person:
@@ -151,8 +193,11 @@ def owner_of(state: ReviewState, action: Action) -> Person:
 
 
 def action_context(action: Action) -> dict[str, str]:
-    return {"action_title": action.title, "action_due": action.due.isoformat(),
-            "action_id": str(action.id)}
+    return {
+        "action_title": action.title,
+        "action_due": action.due.isoformat(),
+        "action_id": str(action.id),
+    }
 
 
 def _action(state: ReviewState, action: Action, tz: tzinfo) -> list[Planned]:
@@ -161,14 +206,35 @@ def _action(state: ReviewState, action: Action, tz: tzinfo) -> list[Planned]:
     cc = [] if owner == state.manager else [state.manager]
     extra = action_context(action)
     out: list[Planned] = []
-    soon = local_moment(action.due - timedelta(days=policy.action_reminder_days),
-                        policy.reminder_hour, tz)
+    soon = local_moment(
+        action.due - timedelta(days=policy.action_reminder_days), policy.reminder_hour, tz
+    )
     if soon >= action.created_at:
-        out.append(Planned(soon, email(state, key=f"action-due:{action.id}",
-                                       kind=EmailKind.ACTION_DUE_SOON, to=owner, extra=extra)))
+        out.append(
+            Planned(
+                soon,
+                email(
+                    state,
+                    key=f"action-due:{action.id}",
+                    kind=EmailKind.ACTION_DUE_SOON,
+                    to=owner,
+                    extra=extra,
+                ),
+            )
+        )
     for n in policy.overdue_notice_days:
         at = local_moment(action.due + timedelta(days=n), policy.reminder_hour, tz)
-        out.append(Planned(at, email(state, key=f"action-overdue:{action.id}:{n}",
-                                     kind=EmailKind.ACTION_OVERDUE, to=owner, cc=cc,
-                                     extra=extra)))
+        out.append(
+            Planned(
+                at,
+                email(
+                    state,
+                    key=f"action-overdue:{action.id}:{n}",
+                    kind=EmailKind.ACTION_OVERDUE,
+                    to=owner,
+                    cc=cc,
+                    extra=extra,
+                ),
+            )
+        )
     return out

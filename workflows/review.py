@@ -56,7 +56,9 @@ EMAIL_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
     non_retryable_error_types=["PermanentEmailFailure"],
 )
-SYNC_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+SYNC_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
 MAX_ACTIONS = 20
 
 
@@ -65,7 +67,9 @@ def _refuse(check: Callable[[], None]) -> None:
     try:
         check()
     except rules.Refusal as r:
-        raise ApplicationError(r.message, {"rule": r.rule}, type=r.kind, non_retryable=True) from None
+        raise ApplicationError(
+            r.message, {"rule": r.rule}, type=r.kind, non_retryable=True
+        ) from None
 
 
 @workflow.defn
@@ -74,9 +78,15 @@ class ReviewWorkflow:
     def __init__(self, inp: ReviewInput) -> None:
         now = workflow.now()
         self._s = ReviewState(
-            review_id=inp.review_id, cycle_id=inp.cycle_id, employee=inp.employee,
-            manager=inp.manager, hr=inp.hr, policy=inp.policy, phase=Phase.SCHEDULING,
-            started_at=now, phase_since=now,
+            review_id=inp.review_id,
+            cycle_id=inp.cycle_id,
+            employee=inp.employee,
+            manager=inp.manager,
+            hr=inp.hr,
+            policy=inp.policy,
+            phase=Phase.SCHEDULING,
+            started_at=now,
+            phase_since=now,
         )
         self._window_end = inp.window_end
         self._events: list[TimelineEvent] = []
@@ -141,8 +151,11 @@ class ReviewWorkflow:
     async def _send(self, req: EmailRequest) -> None:
         try:
             await workflow.execute_activity(
-                SEND_EMAIL, req, result_type=EmailOutcome,
-                start_to_close_timeout=timedelta(minutes=1), retry_policy=EMAIL_RETRY,
+                SEND_EMAIL,
+                req,
+                result_type=EmailOutcome,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=EMAIL_RETRY,
             )
             self._s.sent_email_keys.append(req.key)
         except ActivityError as err:
@@ -158,8 +171,10 @@ class ReviewWorkflow:
             return
         events, version = list(self._events), self._s.version
         await workflow.execute_activity(
-            SYNC_REVIEW, ReviewSync(state=self._s, events=events),
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=SYNC_RETRY,
+            SYNC_REVIEW,
+            ReviewSync(state=self._s, events=events),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=SYNC_RETRY,
         )
         del self._events[: len(events)]
         self._synced = max(self._synced, version)
@@ -175,8 +190,9 @@ class ReviewWorkflow:
     def _record(self, kind: str, *, actor: str | None = None, detail: str = "") -> None:
         self._s.version += 1
         self._events.append(
-            TimelineEvent(seq=self._s.version, at=workflow.now(), kind=kind, actor_id=actor,
-                          detail=detail)
+            TimelineEvent(
+                seq=self._s.version, at=workflow.now(), kind=kind, actor_id=actor, detail=detail
+            )
         )
 
     def _enter(self, phase: Phase) -> None:
@@ -213,16 +229,24 @@ class ReviewWorkflow:
 
     @reschedule.validator
     def _check_reschedule(self, cmd: ScheduleMeeting) -> None:
-        _refuse(lambda: self._meeting_rules(cmd, [Phase.INVITED, Phase.PREPARING],
-                                            "reschedule the meeting"))
+        _refuse(
+            lambda: self._meeting_rules(
+                cmd, [Phase.INVITED, Phase.PREPARING], "reschedule the meeting"
+            )
+        )
 
     def _meeting_rules(self, cmd: ScheduleMeeting, phases: list[Phase], what: str) -> None:
         rules.require_phase(self._s, phases, what)
         rules.require_actor(cmd.actor, [self._s.manager.id], "the employee's manager", what)
         rules.check_meeting(
-            start=cmd.start, duration_minutes=cmd.duration_minutes,
-            location_kind=cmd.location_kind, location_text=cmd.location_text,
-            now=workflow.now(), policy=self._s.policy, tz=OSLO, is_holiday=is_norwegian_holiday,
+            start=cmd.start,
+            duration_minutes=cmd.duration_minutes,
+            location_kind=cmd.location_kind,
+            location_text=cmd.location_text,
+            now=workflow.now(),
+            policy=self._s.policy,
+            tz=OSLO,
+            is_holiday=is_norwegian_holiday,
             window_end=self._window_end,
         )
 
@@ -230,14 +254,20 @@ class ReviewWorkflow:
         previous = self._s.meeting
         seq = 0 if previous is None else previous.sequence + 1
         self._s.meeting = Meeting(
-            start=cmd.start, duration_minutes=cmd.duration_minutes,
-            location_kind=cmd.location_kind, location_text=cmd.location_text.strip(),
-            sequence=seq, set_at=workflow.now(),
+            start=cmd.start,
+            duration_minutes=cmd.duration_minutes,
+            location_kind=cmd.location_kind,
+            location_text=cmd.location_text.strip(),
+            sequence=seq,
+            set_at=workflow.now(),
         )
         self._enter(Phase.INVITED)
         kind = EmailKind.INVITATION if seq == 0 else EmailKind.RESCHEDULE
-        self._record("scheduled" if seq == 0 else "rescheduled", actor=cmd.actor.id,
-                     detail=f"{cmd.start.isoformat()} ({cmd.duration_minutes} min)")
+        self._record(
+            "scheduled" if seq == 0 else "rescheduled",
+            actor=cmd.actor.id,
+            detail=f"{cmd.start.isoformat()} ({cmd.duration_minutes} min)",
+        )
         self._mail(f"invitation:{seq}", kind)
 
     @workflow.update
@@ -250,8 +280,10 @@ class ReviewWorkflow:
     def _check_accept(self, cmd: Accept) -> None:
         def check() -> None:
             rules.require_phase(self._s, [Phase.INVITED], "accept the invitation")
-            rules.require_actor(cmd.actor, [self._s.employee.id], "the employee",
-                                "accept the invitation")
+            rules.require_actor(
+                cmd.actor, [self._s.employee.id], "the employee", "accept the invitation"
+            )
+
         _refuse(check)
 
     @workflow.update
@@ -267,8 +299,13 @@ class ReviewWorkflow:
     def _check_preparation(self, cmd: SubmitPreparation) -> None:
         def check() -> None:
             rules.require_phase(self._s, [Phase.INVITED, Phase.PREPARING], "submit preparation")
-            rules.require_actor(cmd.actor, [self._s.employee.id, self._s.manager.id],
-                                "the employee or their manager", "submit preparation")
+            rules.require_actor(
+                cmd.actor,
+                [self._s.employee.id, self._s.manager.id],
+                "the employee or their manager",
+                "submit preparation",
+            )
+
         _refuse(check)
 
     @workflow.update
@@ -288,10 +325,15 @@ class ReviewWorkflow:
     def _check_outcome(self, cmd: RecordOutcome) -> None:
         def check() -> None:
             rules.require_phase(self._s, [Phase.AWAITING_SUMMARY], "record the meeting's outcome")
-            rules.require_actor(cmd.actor, [self._s.manager.id], "the employee's manager",
-                                "record the meeting's outcome")
+            rules.require_actor(
+                cmd.actor,
+                [self._s.manager.id],
+                "the employee's manager",
+                "record the meeting's outcome",
+            )
             if self._s.meeting and self._s.meeting.held:
                 raise rules.WrongPhase("phase", "the meeting is already recorded as held")
+
         _refuse(check)
 
     @workflow.update
@@ -305,8 +347,9 @@ class ReviewWorkflow:
         if self._s.meeting:
             self._s.meeting.held = True
         self._enter(Phase.AWAITING_SIGNOFF)
-        self._record("summary_submitted", actor=cmd.actor.id,
-                     detail=f"{len(self._s.actions)} agreed actions")
+        self._record(
+            "summary_submitted", actor=cmd.actor.id, detail=f"{len(self._s.actions)} agreed actions"
+        )
         self._mail("signoff-request", EmailKind.SIGNOFF_REQUEST, cc_manager=False)
         return await self._persisted()
 
@@ -328,13 +371,19 @@ class ReviewWorkflow:
             if not a.title.strip():
                 raise rules.Refusal("R8", f"action {n} needs a title")
             if a.owner_id not in owners:
-                raise rules.Refusal("R8", f"action {n}: the owner must be the employee or the "
-                                          f"manager, not {a.owner_id!r}")
+                raise rules.Refusal(
+                    "R8",
+                    f"action {n}: the owner must be the employee or the "
+                    f"manager, not {a.owner_id!r}",
+                )
             if a.due <= today:
                 raise rules.Refusal("R8", f"action {n}: the due date {a.due} must be after today")
             if a.due > today + timedelta(days=400):
-                raise rules.Refusal("R8", f"action {n}: the due date {a.due} is more than a year "
-                                          "away; agree a nearer step")
+                raise rules.Refusal(
+                    "R8",
+                    f"action {n}: the due date {a.due} is more than a year "
+                    "away; agree a nearer step",
+                )
 
     @workflow.update
     async def sign_off(self, cmd: SignOff) -> ReviewState:
@@ -347,16 +396,19 @@ class ReviewWorkflow:
     def _check_signoff(self, cmd: SignOff) -> None:
         def check() -> None:
             rules.require_phase(self._s, [Phase.AWAITING_SIGNOFF], "sign off the summary")
-            rules.require_actor(cmd.actor, [self._s.employee.id], "the employee",
-                                "sign off the summary")
+            rules.require_actor(
+                cmd.actor, [self._s.employee.id], "the employee", "sign off the summary"
+            )
+
         _refuse(check)
 
     @workflow.update
     async def complete_action(self, cmd: CompleteAction) -> ReviewState:
         action = self._s.actions[cmd.action_id - 1]
         action.done_at = workflow.now()
-        self._record("action_completed", actor=cmd.actor.id,
-                     detail=action_context(action)["action_title"])
+        self._record(
+            "action_completed", actor=cmd.actor.id, detail=action_context(action)["action_title"]
+        )
         self._after_action_change()
         return await self._persisted()
 
@@ -368,10 +420,15 @@ class ReviewWorkflow:
             if not 1 <= cmd.action_id <= len(self._s.actions):
                 raise rules.Refusal("R8", f"this review has no action {cmd.action_id}")
             action = self._s.actions[cmd.action_id - 1]
-            rules.require_actor(cmd.actor, [action.owner_id, self._s.manager.id],
-                                "the action's owner or the manager", what)
+            rules.require_actor(
+                cmd.actor,
+                [action.owner_id, self._s.manager.id],
+                "the action's owner or the manager",
+                what,
+            )
             if action.done_at is not None:
                 raise rules.WrongPhase("phase", f"action {cmd.action_id} is already done")
+
         _refuse(check)
 
     def _after_action_change(self) -> None:
@@ -399,8 +456,10 @@ class ReviewWorkflow:
             if self._s.phase in TERMINAL_PHASES:
                 raise rules.WrongPhase("phase", f"the review is already {self._s.phase.value}")
             if not cmd.actor.is_hr:
-                rules.require_actor(cmd.actor, [self._s.manager.id], "the manager or HR",
-                                    "cancel the review")
+                rules.require_actor(
+                    cmd.actor, [self._s.manager.id], "the manager or HR", "cancel the review"
+                )
             if not cmd.reason.strip():
                 raise rules.Refusal("reason", "say why the review is cancelled")
+
         _refuse(check)

@@ -108,9 +108,7 @@ def check_time_of_day(
             f"{policy.min_duration_minutes} minutes",
         )
     if duration_minutes > policy.max_duration_minutes:
-        raise Refusal(
-            "R5", f"the meeting may last at most {policy.max_duration_minutes} minutes"
-        )
+        raise Refusal("R5", f"the meeting may last at most {policy.max_duration_minutes} minutes")
     local_start = start.astimezone(tz)
     local_end = (start + timedelta(minutes=duration_minutes)).astimezone(tz)
     day = local_start.date()

@@ -35,8 +35,13 @@ class SmtpSender:
         c = self._c
         try:
             await aiosmtplib.send(
-                message, hostname=c.host, port=c.port, start_tls=c.starttls,
-                use_tls=c.implicit_tls, username=c.username, password=c.password,
+                message,
+                hostname=c.host,
+                port=c.port,
+                start_tls=c.starttls,
+                use_tls=c.implicit_tls,
+                username=c.username,
+                password=c.password,
                 timeout=c.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as e:

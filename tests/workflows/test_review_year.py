@@ -52,11 +52,17 @@ async def arrived(sink: MailSink, kind: str, count: int = 1) -> list:
         if len(found := by_kind(sink, kind)) >= count:
             return found
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no {kind} email arrived; got {[m['X-Samtale-Kind'] for m in sink.messages]}")
+    raise AssertionError(
+        f"no {kind} email arrived; got {[m['X-Samtale-Kind'] for m in sink.messages]}"
+    )
 
 
 def assert_at(msg, expected: datetime) -> None:
-    assert abs(sent_at(msg) - expected) < timedelta(minutes=2), (msg["Subject"], sent_at(msg), expected)
+    assert abs(sent_at(msg) - expected) < timedelta(minutes=2), (
+        msg["Subject"],
+        sent_at(msg),
+        expected,
+    )
 
 
 async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people(
@@ -98,7 +104,8 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
     assert prep[0]["Content-Language"] == "nb"
     day_before = by_kind(sink, "day_before")
     assert sorted(m["To"].addresses[0].addr_spec for m in day_before) == sorted(
-        [EMPLOYEE.email, MANAGER.email])
+        [EMPLOYEE.email, MANAGER.email]
+    )
     assert_at(day_before[0], start_at - timedelta(days=1))
     assert (await handle.query(ReviewWorkflow.state)).phase is Phase.AWAITING_SUMMARY
 
@@ -110,11 +117,20 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
 
     today = (await env.get_current_time()).astimezone(OSLO).date()
     early, later = today + timedelta(days=30), today + timedelta(days=60)
-    await handle.execute_update(ReviewWorkflow.submit_summary, SubmitSummary(
-        manager, "Good year. Wants to grow into a lead role.",
-        [NewAction("Course in facilitation", EMPLOYEE.id, early),
-         NewAction("Find a mentor", MANAGER.id, later)]))
-    assert (await arrived(sink, "signoff_request"))[0]["To"].addresses[0].addr_spec == EMPLOYEE.email
+    await handle.execute_update(
+        ReviewWorkflow.submit_summary,
+        SubmitSummary(
+            manager,
+            "Good year. Wants to grow into a lead role.",
+            [
+                NewAction("Course in facilitation", EMPLOYEE.id, early),
+                NewAction("Find a mentor", MANAGER.id, later),
+            ],
+        ),
+    )
+    assert (await arrived(sink, "signoff_request"))[0]["To"].addresses[
+        0
+    ].addr_spec == EMPLOYEE.email
     signoff_at = await env.get_current_time()
     await sleep_until(env, signoff_at + timedelta(days=4))
     (signoff_reminder,) = by_kind(sink, "signoff_reminder")
@@ -129,7 +145,8 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
     assert_at(soon[0], local_moment(later - timedelta(days=7), 8, OSLO))
     overdue = by_kind(sink, "action_overdue")
     assert [sent_at(m) for m in overdue] == [
-        local_moment(later + timedelta(days=n), 8, OSLO).astimezone(UTC) for n in (1, 8, 22)]
+        local_moment(later + timedelta(days=n), 8, OSLO).astimezone(UTC) for n in (1, 8, 22)
+    ]
     await handle.execute_update(ReviewWorkflow.complete_action, CompleteAction(manager, 2))
     final: ReviewState = await handle.result()
 

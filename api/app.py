@@ -1,0 +1,67 @@
+"""The FastAPI application. Resources are built in the lifespan unless a caller hands them in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client
+
+from api import errors
+from api.routes import actions, cycles, employees, reviews
+from samtale.settings import Settings
+from samtale.temporal import connect
+from store.db import create_engine, session_factory
+
+
+Clock = Callable[[], Awaitable[datetime]]
+
+
+async def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    temporal: Client | None = None,
+    sessions: async_sessionmaker | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        if sessions is None:
+            engine = create_engine(settings.database_url)
+            app.state.sessions = session_factory(engine)
+        if temporal is None:
+            app.state.temporal = await connect(
+                settings.temporal_address, settings.temporal_namespace
+            )
+        yield
+        if engine is not None:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="samtale",
+        summary="Annual employee development conversations (medarbeidersamtaler)",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.temporal = temporal
+    app.state.clock = clock or _system_clock
+    errors.install(app)
+    for module in (employees, cycles, reviews, actions):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

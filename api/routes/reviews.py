@@ -1,0 +1,198 @@
+"""A review: read it, list them, and one endpoint per command of its workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from api.deps import CurrentUser, NowDep, SessionDep, TemporalDep
+from api.errors import NotFound, from_rpc_error, from_update_failure
+from api.reviews_view import can_see, review_out
+from api.schemas import (
+    CancelIn,
+    OutcomeIn,
+    Page,
+    ReviewItem,
+    ReviewOut,
+    ScheduleIn,
+    SummaryIn,
+)
+from store.models import Employee
+from store.queries import ReviewDetail, ReviewFilter, list_reviews, review_detail
+from workflows.contracts import (
+    Accept,
+    Actor,
+    Cancel,
+    CompleteAction,
+    NewAction,
+    Phase,
+    RecordOutcome,
+    ScheduleMeeting,
+    SignOff,
+    SubmitPreparation,
+    SubmitSummary,
+)
+from workflows.review import ReviewWorkflow
+
+router = APIRouter(prefix="/reviews", tags=["reviews"])
+
+
+@router.get("", response_model=Page[ReviewItem])
+async def list_(
+    session: SessionDep,
+    me: CurrentUser,
+    cycle_id: str | None = None,
+    phase: Phase | None = None,
+    manager_id: str | None = None,
+    employee_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ReviewItem]:
+    """Reviews you may see (HR: all; others: those you are in), filtered and paged."""
+    f = ReviewFilter(
+        cycle_id=cycle_id,
+        phase=phase.value if phase else None,
+        manager_id=manager_id,
+        employee_id=employee_id,
+        visible_to=None if me.is_hr else me.id,
+    )
+    rows, total = await list_reviews(session, f, limit=limit, offset=offset)
+    items = [
+        ReviewItem(
+            id=r.id,
+            cycle_id=r.cycle_id,
+            employee_id=r.employee_id,
+            employee_name=name,
+            manager_id=r.manager_id,
+            phase=r.phase,
+            phase_since=r.phase_since,
+            meeting_start=r.meeting_start,
+        )
+        for r, name in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{review_id}", response_model=ReviewOut)
+async def get(review_id: str, session: SessionDep, me: CurrentUser, now: NowDep) -> ReviewOut:
+    """Where a review stands: phase, meeting, actions, timeline and every email sent."""
+    return review_out(await _visible(session, review_id, me), me, now)
+
+
+async def _visible(session: SessionDep, review_id: str, me: Employee) -> ReviewDetail:
+    detail = await review_detail(session, review_id)
+    if detail is None or not can_see(me, detail.review.manager_id, detail.review.employee_id):
+        raise NotFound(f"review {review_id} not found")
+    return detail
+
+
+@dataclass
+class Ctx:
+    """What every command endpoint needs, gathered by FastAPI in one dependency."""
+
+    temporal: TemporalDep
+    session: SessionDep
+    me: CurrentUser
+    now: NowDep
+
+
+CtxDep = Annotated[Ctx, Depends()]
+
+
+async def _command(ctx: Ctx, review_id: str, update: Any, cmd: Any) -> ReviewOut:
+    temporal, session, me = ctx.temporal, ctx.session, ctx.me
+    before = await _visible(session, review_id, me)
+    try:
+        await temporal.get_workflow_handle(review_id).execute_update(update, cmd)
+    except WorkflowUpdateFailedError as e:
+        raise from_update_failure(e) from None
+    except RPCError as e:
+        raise from_rpc_error(e, review_id, before.review.phase) from None
+    # The update returned after the read model held its change; forget the rows
+    # read before it (the caller's own row stays loaded) and read them fresh.
+    session.expunge_all()
+    detail = await _visible(session, review_id, me)
+    return review_out(detail, me, ctx.now)
+
+
+def _actor(me: Employee) -> Actor:
+    return Actor(id=me.id, is_hr=me.is_hr)
+
+
+def _meeting(me: Employee, body: ScheduleIn) -> ScheduleMeeting:
+    return ScheduleMeeting(
+        actor=_actor(me),
+        start=body.start,
+        duration_minutes=body.duration_minutes,
+        location_kind=body.location_kind,
+        location_text=body.location_text,
+    )
+
+
+@router.post("/{review_id}/schedule", response_model=ReviewOut)
+async def schedule(review_id: str, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
+    """Set the meeting (manager): at least 14 days ahead, working hours, not the manager's office."""
+    return await _command(ctx, review_id, ReviewWorkflow.schedule, _meeting(ctx.me, body))
+
+
+@router.post("/{review_id}/reschedule", response_model=ReviewOut)
+async def reschedule(review_id: str, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
+    """Move the meeting (manager); the same rules apply and a new invitation goes out."""
+    return await _command(ctx, review_id, ReviewWorkflow.reschedule, _meeting(ctx.me, body))
+
+
+@router.post("/{review_id}/accept", response_model=ReviewOut)
+async def accept(review_id: str, ctx: CtxDep) -> ReviewOut:
+    """Accept the invitation (employee)."""
+    return await _command(ctx, review_id, ReviewWorkflow.accept, Accept(_actor(ctx.me)))
+
+
+@router.post("/{review_id}/preparation", response_model=ReviewOut)
+async def preparation(review_id: str, ctx: CtxDep) -> ReviewOut:
+    """Mark your preparation as submitted (employee or manager); stops your prep reminders."""
+    return await _command(
+        ctx, review_id, ReviewWorkflow.submit_preparation, SubmitPreparation(_actor(ctx.me))
+    )
+
+
+@router.post("/{review_id}/outcome", response_model=ReviewOut)
+async def outcome(review_id: str, body: OutcomeIn, ctx: CtxDep) -> ReviewOut:
+    """Record that the meeting was held, or a no-show that sends it back to scheduling (manager)."""
+    return await _command(
+        ctx, review_id, ReviewWorkflow.record_outcome, RecordOutcome(_actor(ctx.me), held=body.held)
+    )
+
+
+@router.post("/{review_id}/summary", response_model=ReviewOut)
+async def summary(review_id: str, body: SummaryIn, ctx: CtxDep) -> ReviewOut:
+    """Submit the summary and the agreed actions (manager); the employee is asked to sign off."""
+    cmd = SubmitSummary(
+        _actor(ctx.me), body.summary, [NewAction(a.title, a.owner_id, a.due) for a in body.actions]
+    )
+    return await _command(ctx, review_id, ReviewWorkflow.submit_summary, cmd)
+
+
+@router.post("/{review_id}/signoff", response_model=ReviewOut)
+async def signoff(review_id: str, ctx: CtxDep) -> ReviewOut:
+    """Approve the summary (employee)."""
+    return await _command(ctx, review_id, ReviewWorkflow.sign_off, SignOff(_actor(ctx.me)))
+
+
+@router.post("/{review_id}/actions/{number}/complete", response_model=ReviewOut)
+async def complete_action(review_id: str, number: int, ctx: CtxDep) -> ReviewOut:
+    """Mark an agreed action done (its owner or the manager)."""
+    return await _command(
+        ctx, review_id, ReviewWorkflow.complete_action, CompleteAction(_actor(ctx.me), number)
+    )
+
+
+@router.post("/{review_id}/cancel", response_model=ReviewOut)
+async def cancel(review_id: str, body: CancelIn, ctx: CtxDep) -> ReviewOut:
+    """Cancel the review (manager or HR); a scheduled meeting is cancelled by email."""
+    return await _command(
+        ctx, review_id, ReviewWorkflow.cancel, Cancel(_actor(ctx.me), body.reason)
+    )

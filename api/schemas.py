@@ -1,0 +1,199 @@
+"""Request and response bodies. Datetimes must carry an offset; they are answered in UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from workflows.contracts import LocationKind, Policy
+
+T = TypeVar("T")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the time with its offset, e.g. 2027-02-15T10:00:00+01:00")
+    return value.astimezone(UTC)
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
+Email = Annotated[str, AfterValidator(_email)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Language = Literal["nb", "en"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmployeeIn(Strict):
+    id: Id
+    name: str = Field(min_length=1, max_length=200)
+    email: Email
+    language: Language = "nb"
+    manager_id: Id | None = None
+    is_hr: bool = False
+
+
+class EmployeeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    email: str
+    language: str
+    manager_id: str | None
+    is_hr: bool
+    active: bool
+
+
+class PolicyIn(Strict):
+    """Overrides of the default policy for one cycle; omitted fields keep their defaults."""
+
+    notice_days: int | None = Field(None, ge=1, le=60)
+    min_duration_minutes: int | None = Field(None, ge=15, le=240)
+    scheduling_deadline_days: int | None = Field(None, ge=1, le=365)
+    schedule_reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = None
+    prep_reminder_days: list[Annotated[int, Field(ge=1, le=60)]] | None = None
+    summary_reminder_days: int | None = Field(None, ge=1, le=60)
+    signoff_reminder_days: int | None = Field(None, ge=1, le=60)
+    action_reminder_days: int | None = Field(None, ge=1, le=60)
+    overdue_notice_days: list[Annotated[int, Field(ge=1, le=365)]] | None = None
+
+    def apply(self) -> Policy:
+        return Policy(**self.model_dump(exclude_none=True))
+
+
+class CycleIn(Strict):
+    id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: str = Field(min_length=1, max_length=200)
+    year: int = Field(ge=2000, le=2100)
+    window_start: date
+    window_end: date
+    employee_ids: list[Id] | None = Field(
+        None,
+        description="Start reviews for these employees only; default: every active "
+        "employee who has a manager",
+        max_length=5000,
+    )
+    policy: PolicyIn = Field(default_factory=PolicyIn)
+
+
+class CycleOut(BaseModel):
+    id: str
+    name: str
+    year: int
+    window_start: date
+    window_end: date
+    reviews_started: int
+
+
+class ScheduleIn(Strict):
+    start: AwareDatetime
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    location_kind: LocationKind
+    location_text: str = Field(max_length=500)
+
+
+class OutcomeIn(Strict):
+    held: bool = Field(description="true: the meeting took place; false: a no-show, reschedule")
+
+
+class ActionIn(Strict):
+    title: str = Field(max_length=500)
+    owner_id: Id
+    due: date
+
+
+class SummaryIn(Strict):
+    summary: str = Field(max_length=20_000)
+    actions: list[ActionIn] = Field(default_factory=list)
+
+
+class CancelIn(Strict):
+    reason: str = Field(max_length=500)
+
+
+class MeetingOut(BaseModel):
+    start: datetime
+    duration_minutes: int
+    location_kind: str
+    location_text: str
+    sequence: int
+    held: bool
+
+
+class ActionOut(BaseModel):
+    review_id: str
+    number: int
+    title: str
+    owner_id: str
+    manager_id: str
+    due: date
+    done_at: datetime | None
+    overdue: bool
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str
+    actor_id: str | None
+    detail: str
+
+
+class EmailOut(BaseModel):
+    kind: str
+    to: str
+    cc: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+class ReviewItem(BaseModel):
+    id: str
+    cycle_id: str
+    employee_id: str
+    employee_name: str
+    manager_id: str
+    phase: str
+    phase_since: datetime
+    meeting_start: datetime | None
+
+
+class ReviewOut(BaseModel):
+    id: str
+    cycle_id: str
+    phase: str
+    phase_since: datetime
+    started_at: datetime
+    employee: EmployeeOut
+    manager: EmployeeOut
+    meeting: MeetingOut | None
+    employee_prepared: bool
+    manager_prepared: bool
+    summary: str | None = Field(description="Shown only to the employee and the manager")
+    signed_off_at: datetime | None
+    ended_at: datetime | None
+    cancel_reason: str | None
+    actions: list[ActionOut]
+    timeline: list[EventOut]
+    emails: list[EmailOut]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

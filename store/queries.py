@@ -1,0 +1,114 @@
+"""Reads for the API: lists, one review in full, a manager's actions. All SQL for reading lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import ActionItem, Employee, Review, ReviewEvent, SentEmail
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    cycle_id: str | None = None
+    phase: str | None = None
+    manager_id: str | None = None
+    employee_id: str | None = None
+    visible_to: str | None = None  # None: everybody's (HR); else reviews this person is in
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    review: Review
+    employee: Employee
+    manager: Employee
+    actions: Sequence[ActionItem]
+    events: Sequence[ReviewEvent]
+    emails: Sequence[SentEmail]
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DONE = "done"
+    ALL = "all"
+
+
+def _filtered(q: Select, f: ReviewFilter) -> Select:
+    for column, value in (
+        (Review.cycle_id, f.cycle_id),
+        (Review.phase, f.phase),
+        (Review.manager_id, f.manager_id),
+        (Review.employee_id, f.employee_id),
+    ):
+        if value is not None:
+            q = q.where(column == value)
+    if f.visible_to is not None:
+        q = q.where(or_(Review.manager_id == f.visible_to, Review.employee_id == f.visible_to))
+    return q
+
+
+async def list_reviews(
+    session: AsyncSession, f: ReviewFilter, *, limit: int, offset: int
+) -> tuple[list[tuple[Review, str]], int]:
+    total = await session.scalar(_filtered(select(func.count()).select_from(Review), f))
+    q = _filtered(
+        select(Review, Employee.name).join(Employee, Employee.id == Review.employee_id), f
+    )
+    rows = await session.execute(q.order_by(Review.id).limit(limit).offset(offset))
+    return [(r, name) for r, name in rows.tuples()], int(total or 0)
+
+
+async def review_detail(session: AsyncSession, review_id: str) -> ReviewDetail | None:
+    review = await session.get(Review, review_id)
+    if review is None:
+        return None
+    employee = await session.get(Employee, review.employee_id)
+    manager = await session.get(Employee, review.manager_id)
+    assert employee is not None and manager is not None
+    actions = await session.scalars(
+        select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.number)
+    )
+    events = await session.scalars(
+        select(ReviewEvent).where(ReviewEvent.review_id == review_id).order_by(ReviewEvent.seq)
+    )
+    emails = await session.scalars(
+        select(SentEmail)
+        .where(SentEmail.review_id == review_id)
+        .order_by(SentEmail.first_attempt_at, SentEmail.key)
+    )
+    return ReviewDetail(review, employee, manager, list(actions), list(events), list(emails))
+
+
+async def list_actions(
+    session: AsyncSession,
+    *,
+    today: date,
+    status: ActionStatus,
+    manager_id: str | None = None,
+    owner_id: str | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[ActionItem], int]:
+    """Actions of a manager's team and/or owned by someone, overdue meaning due before today."""
+    q = select(ActionItem)
+    if manager_id is not None:
+        q = q.where(ActionItem.manager_id == manager_id)
+    if owner_id is not None:
+        q = q.where(ActionItem.owner_id == owner_id)
+    if status is ActionStatus.OPEN:
+        q = q.where(ActionItem.done_at.is_(None))
+    elif status is ActionStatus.OVERDUE:
+        q = q.where(ActionItem.done_at.is_(None), ActionItem.due < today)
+    elif status is ActionStatus.DONE:
+        q = q.where(ActionItem.done_at.is_not(None))
+    total = await session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = await session.scalars(
+        q.order_by(ActionItem.due, ActionItem.id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)

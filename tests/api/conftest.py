@@ -1,0 +1,56 @@
+"""The API in-process over ASGI, wired to the time-skipping server, the worker and the sink."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.auth import issue_token
+from samtale.settings import Settings
+from tests.factories import EMPLOYEE, HR
+
+Auth = Callable[[str], dict[str, str]]
+
+
+@pytest_asyncio.fixture
+async def api(
+    time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker, worker: Worker
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, temporal=time_env.client, sessions=sessions,
+                     clock=time_env.get_current_time)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://samtale.test") as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+def auth(settings: Settings) -> Auth:
+    return lambda employee_id: {"Authorization": f"Bearer {issue_token(settings, employee_id)}"}
+
+
+@pytest_asyncio.fixture
+async def review_id(api: httpx.AsyncClient, auth: Auth) -> str:
+    """A review started through the API, by HR, for the test employee."""
+    # Workflow ids live on the shared test server for the whole session: a cycle id per test.
+    cycle_id = f"c{uuid.uuid4().hex[:10]}"
+    r = await api.post("/cycles", headers=auth(HR.id), json={
+        "id": cycle_id, "name": "Medarbeidersamtaler 2027", "year": 2027,
+        "window_start": "2026-11-01", "window_end": "2028-12-31",
+        "employee_ids": [EMPLOYEE.id],
+    })
+    assert r.status_code == 201, r.text
+    review = f"review-{cycle_id}-{EMPLOYEE.id}"
+    # The workflow writes its first read-model row moments after it starts.
+    for _ in range(100):
+        if (await api.get(f"/reviews/{review}", headers=auth(HR.id))).status_code == 200:
+            return review
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{review} never appeared in the read model")
