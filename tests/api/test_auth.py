@@ -1,0 +1,40 @@
+"""Every request acts as somebody: no token, a forged one or a stranger's gets 401."""
+
+from __future__ import annotations
+
+import httpx
+
+from api.auth import issue_token
+from samtale.settings import Settings
+from tests.api.conftest import Auth
+from tests.factories import HR, MANAGER
+
+
+async def test_a_request_without_a_token_is_401(api: httpx.AsyncClient) -> None:
+    r = await api.get("/me")
+    assert r.status_code == 401
+    assert "bearer token" in r.json()["message"]
+
+
+async def test_a_token_signed_with_another_secret_is_401(api: httpx.AsyncClient) -> None:
+    forged = issue_token(Settings(env="test", jwt_secret="x" * 40), HR.id)
+    r = await api.get("/me", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
+    assert "not valid" in r.json()["message"]
+
+
+async def test_a_token_for_an_unknown_employee_is_401(api: httpx.AsyncClient, auth: Auth) -> None:
+    r = await api.get("/me", headers=auth("nobody"))
+    assert r.status_code == 401
+
+
+async def test_me_is_the_tokens_employee(api: httpx.AsyncClient, auth: Auth) -> None:
+    r = await api.get("/me", headers=auth(MANAGER.id))
+    assert r.json()["id"] == MANAGER.id
+
+
+async def test_only_hr_starts_a_cycle(api: httpx.AsyncClient, auth: Auth) -> None:
+    r = await api.post("/cycles", headers=auth(MANAGER.id), json={
+        "id": "x", "name": "x", "year": 2027, "window_start": "2027-01-01",
+        "window_end": "2027-12-31"})
+    assert r.status_code == 403
