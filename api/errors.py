@@ -69,8 +69,7 @@ def from_update_failure(err: WorkflowUpdateFailedError) -> ApiError:
 def from_rpc_error(err: RPCError, review_id: str, phase: str) -> ApiError:
     """The review is in the read model, so a workflow the server cannot find has ended."""
     if err.status == RPCStatusCode.NOT_FOUND:
-        return Conflict(f"review {review_id} is {phase} and takes no more commands",
-                        rule="phase")
+        return Conflict(f"review {review_id} is {phase} and takes no more commands", rule="phase")
     raise err
 
 

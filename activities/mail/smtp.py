@@ -34,7 +34,7 @@ class SmtpSender:
     async def send(self, message: EmailMessage) -> None:
         c = self._c
         try:
-            await aiosmtplib.send(
+            refused, _ = await aiosmtplib.send(
                 message,
                 hostname=c.host,
                 port=c.port,
@@ -54,3 +54,7 @@ class SmtpSender:
             raise TransientSmtpError(f"{e.code} {e.message}") from e
         except (aiosmtplib.SMTPException, OSError) as e:
             raise TransientSmtpError(str(e) or type(e).__name__) from e
+        if refused:
+            # Delivered to the others already: a retry would send them a duplicate.
+            reasons = ", ".join(f"{addr}: {r.code} {r.message}" for addr, r in refused.items())
+            raise PermanentSmtpError(f"some recipients were refused ({reasons})")

@@ -24,8 +24,9 @@ Auth = Callable[[str], dict[str, str]]
 async def api(
     time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker, worker: Worker
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, temporal=time_env.client, sessions=sessions,
-                     clock=time_env.get_current_time)
+    app = create_app(
+        settings, temporal=time_env.client, sessions=sessions, clock=time_env.get_current_time
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://samtale.test") as client:
         yield client
@@ -41,11 +42,18 @@ async def review_id(api: httpx.AsyncClient, auth: Auth) -> str:
     """A review started through the API, by HR, for the test employee."""
     # Workflow ids live on the shared test server for the whole session: a cycle id per test.
     cycle_id = f"c{uuid.uuid4().hex[:10]}"
-    r = await api.post("/cycles", headers=auth(HR.id), json={
-        "id": cycle_id, "name": "Medarbeidersamtaler 2027", "year": 2027,
-        "window_start": "2026-11-01", "window_end": "2028-12-31",
-        "employee_ids": [EMPLOYEE.id],
-    })
+    r = await api.post(
+        "/cycles",
+        headers=auth(HR.id),
+        json={
+            "id": cycle_id,
+            "name": "Medarbeidersamtaler 2027",
+            "year": 2027,
+            "window_start": "2026-11-01",
+            "window_end": "2028-12-31",
+            "employee_ids": [EMPLOYEE.id],
+        },
+    )
     assert r.status_code == 201, r.text
     review = f"review-{cycle_id}-{EMPLOYEE.id}"
     # The workflow writes its first read-model row moments after it starts.

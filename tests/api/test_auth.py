@@ -34,7 +34,15 @@ async def test_me_is_the_tokens_employee(api: httpx.AsyncClient, auth: Auth) -> 
 
 
 async def test_only_hr_starts_a_cycle(api: httpx.AsyncClient, auth: Auth) -> None:
-    r = await api.post("/cycles", headers=auth(MANAGER.id), json={
-        "id": "x", "name": "x", "year": 2027, "window_start": "2027-01-01",
-        "window_end": "2027-12-31"})
+    r = await api.post(
+        "/cycles",
+        headers=auth(MANAGER.id),
+        json={
+            "id": "x",
+            "name": "x",
+            "year": 2027,
+            "window_start": "2027-01-01",
+            "window_end": "2027-12-31",
+        },
+    )
     assert r.status_code == 403

@@ -31,8 +31,9 @@ class Review:
     sink: MailSink
 
     async def post(self, command: str, who: str, body: dict | None = None) -> httpx.Response:
-        return await self.api.post(f"/reviews/{self.id}/{command}", headers=self.auth(who),
-                                   json=body)
+        return await self.api.post(
+            f"/reviews/{self.id}/{command}", headers=self.auth(who), json=body
+        )
 
     async def snapshot(self) -> tuple[dict, int, int]:
         """What a refusal must not change: the read model, the workflow history, the mail."""
@@ -45,22 +46,32 @@ class Review:
 
 
 @pytest_asyncio.fixture
-async def review(api: httpx.AsyncClient, auth: Auth, review_id: str,
-                 time_env: WorkflowEnvironment, sink: MailSink) -> AsyncIterator[Review]:
+async def review(
+    api: httpx.AsyncClient,
+    auth: Auth,
+    review_id: str,
+    time_env: WorkflowEnvironment,
+    sink: MailSink,
+) -> AsyncIterator[Review]:
     yield Review(review_id, api, auth, time_env, sink)
 
 
 def meeting_body(start: datetime, *, minutes: int = 60, kind: str = "meeting_room") -> dict:
-    return {"start": start.isoformat(), "duration_minutes": minutes, "location_kind": kind,
-            "location_text": "Fjordrommet"}
+    return {
+        "start": start.isoformat(),
+        "duration_minutes": minutes,
+        "location_kind": kind,
+        "location_text": "Fjordrommet",
+    }
 
 
 async def now(review: Review) -> datetime:
     return await review.env.get_current_time()
 
 
-async def assert_refused(review: Review, command: str, who: str, body: dict | None,
-                         status: int, rule: str, words: str) -> None:
+async def assert_refused(
+    review: Review, command: str, who: str, body: dict | None, status: int, rule: str, words: str
+) -> None:
     before = await review.snapshot()
     r = await review.post(command, who, body)
     assert r.status_code == status, r.text
@@ -71,28 +82,43 @@ async def assert_refused(review: Review, command: str, who: str, body: dict | No
 
 async def test_a_meeting_less_than_two_weeks_ahead_is_refused_under_r2(review: Review) -> None:
     start = working_slot(await now(review) + timedelta(days=10))
-    await assert_refused(review, "schedule", MANAGER.id, meeting_body(start), 422, "R2",
-                         "at least 14 days ahead")
+    await assert_refused(
+        review, "schedule", MANAGER.id, meeting_body(start), 422, "R2", "at least 14 days ahead"
+    )
 
 
 async def test_the_managers_office_is_refused_under_r3(review: Review) -> None:
     start = working_slot(await now(review) + timedelta(days=20))
-    await assert_refused(review, "schedule", MANAGER.id,
-                         meeting_body(start, kind="manager_office"), 422, "R3",
-                         "not take place in the manager's office")
+    await assert_refused(
+        review,
+        "schedule",
+        MANAGER.id,
+        meeting_body(start, kind="manager_office"),
+        422,
+        "R3",
+        "not take place in the manager's office",
+    )
 
 
 async def test_a_meeting_shorter_than_an_hour_is_refused_under_r5(review: Review) -> None:
     start = working_slot(await now(review) + timedelta(days=20))
-    await assert_refused(review, "schedule", MANAGER.id, meeting_body(start, minutes=45), 422,
-                         "R5", "at least 60 minutes")
+    await assert_refused(
+        review,
+        "schedule",
+        MANAGER.id,
+        meeting_body(start, minutes=45),
+        422,
+        "R5",
+        "at least 60 minutes",
+    )
 
 
 async def test_a_weekend_meeting_is_refused_under_r5(review: Review) -> None:
     saturday = first_weekend_day(await now(review) + timedelta(days=20))
     start = datetime.combine(saturday, time(10), tzinfo=OSLO)
-    await assert_refused(review, "schedule", MANAGER.id, meeting_body(start), 422, "R5",
-                         "Monday to Friday")
+    await assert_refused(
+        review, "schedule", MANAGER.id, meeting_body(start), 422, "R5", "Monday to Friday"
+    )
 
 
 async def test_a_meeting_on_a_public_holiday_is_refused_under_r5(review: Review) -> None:
@@ -100,27 +126,37 @@ async def test_a_meeting_on_a_public_holiday_is_refused_under_r5(review: Review)
     while not (is_norwegian_holiday(day) and day.weekday() < 5):
         day += timedelta(days=1)
     start = datetime.combine(day, time(10), tzinfo=OSLO)
-    await assert_refused(review, "schedule", MANAGER.id, meeting_body(start), 422, "R5",
-                         "public holiday")
+    await assert_refused(
+        review, "schedule", MANAGER.id, meeting_body(start), 422, "R5", "public holiday"
+    )
 
 
 async def test_a_meeting_after_working_hours_is_refused_under_r5(review: Review) -> None:
     start = working_slot(await now(review) + timedelta(days=20), hour=15)
-    await assert_refused(review, "schedule", MANAGER.id, meeting_body(start, minutes=90), 422,
-                         "R5", "working hours")
+    await assert_refused(
+        review, "schedule", MANAGER.id, meeting_body(start, minutes=90), 422, "R5", "working hours"
+    )
 
 
 async def test_accepting_before_an_invitation_is_refused_as_the_wrong_phase(
     review: Review,
 ) -> None:
-    await assert_refused(review, "accept", EMPLOYEE.id, None, 409, "phase",
-                         "while the review is scheduling")
+    await assert_refused(
+        review, "accept", EMPLOYEE.id, None, 409, "phase", "while the review is scheduling"
+    )
 
 
 async def test_the_employee_cannot_schedule_their_own_review(review: Review) -> None:
     start = working_slot(await now(review) + timedelta(days=20))
-    await assert_refused(review, "schedule", EMPLOYEE.id, meeting_body(start), 403, "actor",
-                         "only the employee's manager")
+    await assert_refused(
+        review,
+        "schedule",
+        EMPLOYEE.id,
+        meeting_body(start),
+        403,
+        "actor",
+        "only the employee's manager",
+    )
 
 
 async def test_an_action_owned_by_an_outsider_is_refused_under_r8(review: Review) -> None:
@@ -128,10 +164,13 @@ async def test_an_action_owned_by_an_outsider_is_refused_under_r8(review: Review
     assert (await review.post("schedule", MANAGER.id, meeting_body(start))).status_code == 200
     await review.env.sleep(start + timedelta(hours=2) - await now(review))
     due = (await now(review)).date() + timedelta(days=30)
-    body = {"summary": "ok", "actions": [{"title": "x", "owner_id": OTHER_MANAGER.id,
-                                          "due": str(due)}]}
-    await assert_refused(review, "summary", MANAGER.id, body, 422, "R8",
-                         "must be the employee or the manager")
+    body = {
+        "summary": "ok",
+        "actions": [{"title": "x", "owner_id": OTHER_MANAGER.id, "due": str(due)}],
+    }
+    await assert_refused(
+        review, "summary", MANAGER.id, body, 422, "R8", "must be the employee or the manager"
+    )
 
 
 async def test_a_stranger_sees_no_such_review(review: Review) -> None:
@@ -144,9 +183,16 @@ async def test_a_start_without_an_offset_or_unreadable_is_a_clear_422(
     review: Review, start: str
 ) -> None:
     before = await review.snapshot()
-    r = await review.post("schedule", MANAGER.id, {
-        "start": start, "duration_minutes": 60, "location_kind": "video",
-        "location_text": "https://meet.example.no/abc"})
+    r = await review.post(
+        "schedule",
+        MANAGER.id,
+        {
+            "start": start,
+            "duration_minutes": 60,
+            "location_kind": "video",
+            "location_text": "https://meet.example.no/abc",
+        },
+    )
     assert r.status_code == 422
     assert r.json()["error"] == "InvalidRequest"
     assert "start" in r.json()["message"]

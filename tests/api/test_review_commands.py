@@ -24,8 +24,12 @@ async def past(env: WorkflowEnvironment, start: str, hours: int = 2) -> None:
 
 
 def room(start: str, minutes: int = 60, kind: str = "meeting_room") -> dict:
-    return {"start": start, "duration_minutes": minutes, "location_kind": kind,
-            "location_text": "Fjordrommet, 3. etasje"}
+    return {
+        "start": start,
+        "duration_minutes": minutes,
+        "location_kind": kind,
+        "location_text": "Fjordrommet, 3. etasje",
+    }
 
 
 async def mail(sink: MailSink, kind: str, count: int = 1) -> None:
@@ -48,11 +52,15 @@ async def test_a_started_review_waits_for_scheduling_and_is_listed(
 
 
 async def test_scheduling_sends_the_invitation_and_accepting_starts_preparation(
-    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    auth: Auth,
+    review_id: str,
+    time_env: WorkflowEnvironment,
     sink: MailSink,
 ) -> None:
-    r = await api.post(f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id),
-                       json=room(await slot(time_env)))
+    r = await api.post(
+        f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(await slot(time_env))
+    )
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "invited"
     await mail(sink, "invitation")
@@ -64,13 +72,20 @@ async def test_scheduling_sends_the_invitation_and_accepting_starts_preparation(
 
 
 async def test_a_reschedule_sends_a_new_invitation_with_the_next_sequence(
-    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    auth: Auth,
+    review_id: str,
+    time_env: WorkflowEnvironment,
     sink: MailSink,
 ) -> None:
-    await api.post(f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id),
-                   json=room(await slot(time_env)))
-    r = await api.post(f"/reviews/{review_id}/reschedule", headers=auth(MANAGER.id),
-                       json=room(await slot(time_env, days=30)))
+    await api.post(
+        f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(await slot(time_env))
+    )
+    r = await api.post(
+        f"/reviews/{review_id}/reschedule",
+        headers=auth(MANAGER.id),
+        json=room(await slot(time_env, days=30)),
+    )
     assert r.status_code == 200, r.text
     assert r.json()["meeting"]["sequence"] == 1
     await mail(sink, "reschedule")
@@ -78,31 +93,43 @@ async def test_a_reschedule_sends_a_new_invitation_with_the_next_sequence(
 
 
 async def test_a_no_show_returns_the_review_to_scheduling(
-    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    auth: Auth,
+    review_id: str,
+    time_env: WorkflowEnvironment,
     sink: MailSink,
 ) -> None:
     start = await slot(time_env)
     await api.post(f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(start))
     await past(time_env, start)
-    r = await api.post(f"/reviews/{review_id}/outcome", headers=auth(MANAGER.id),
-                       json={"held": False})
+    r = await api.post(
+        f"/reviews/{review_id}/outcome", headers=auth(MANAGER.id), json={"held": False}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "scheduling"
     await mail(sink, "no_show")
-    r = await api.post(f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id),
-                       json=room(await slot(time_env)))
+    r = await api.post(
+        f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(await slot(time_env))
+    )
     assert r.json()["phase"] == "invited"
     assert r.json()["meeting"]["sequence"] == 1
 
 
 async def test_cancelling_a_scheduled_review_mails_both_and_ends_it(
-    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    auth: Auth,
+    review_id: str,
+    time_env: WorkflowEnvironment,
     sink: MailSink,
 ) -> None:
-    await api.post(f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id),
-                   json=room(await slot(time_env)))
-    r = await api.post(f"/reviews/{review_id}/cancel", headers=auth(HR.id),
-                       json={"reason": "The employee has left"})
+    await api.post(
+        f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(await slot(time_env))
+    )
+    r = await api.post(
+        f"/reviews/{review_id}/cancel",
+        headers=auth(HR.id),
+        json={"reason": "The employee has left"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "cancelled"
     await mail(sink, "cancellation")
@@ -113,7 +140,10 @@ async def test_cancelling_a_scheduled_review_mails_both_and_ends_it(
 
 
 async def test_an_overdue_action_is_listed_for_the_manager(
-    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    auth: Auth,
+    review_id: str,
+    time_env: WorkflowEnvironment,
     sink: MailSink,
 ) -> None:
     manager, employee = auth(MANAGER.id), auth(EMPLOYEE.id)
@@ -121,11 +151,20 @@ async def test_an_overdue_action_is_listed_for_the_manager(
     await api.post(f"/reviews/{review_id}/schedule", headers=manager, json=room(start))
     await past(time_env, start)
     today = (await time_env.get_current_time()).date()
-    r = await api.post(f"/reviews/{review_id}/summary", headers=manager, json={
-        "summary": "Agreed on a course.",
-        "actions": [{"title": "Take the course", "owner_id": EMPLOYEE.id,
-                     "due": str(today + timedelta(days=10))}],
-    })
+    r = await api.post(
+        f"/reviews/{review_id}/summary",
+        headers=manager,
+        json={
+            "summary": "Agreed on a course.",
+            "actions": [
+                {
+                    "title": "Take the course",
+                    "owner_id": EMPLOYEE.id,
+                    "due": str(today + timedelta(days=10)),
+                }
+            ],
+        },
+    )
     assert r.status_code == 200, r.text
     await api.post(f"/reviews/{review_id}/signoff", headers=employee)
     open_now = await api.get("/actions", params={"status": "overdue"}, headers=manager)

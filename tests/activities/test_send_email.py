@@ -1,0 +1,101 @@
+"""send_email: one message per idempotency key, failures told apart and recorded."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.email import EmailActivities
+from activities.mail.smtp import TransientSmtpError
+from samtale.mailsink import MailSink, free_port
+from samtale.settings import Settings
+from samtale.worker import mail_config, smtp_sender
+from store.models import SentEmail
+from tests.factories import EMPLOYEE, MANAGER
+from workflows.contracts import EmailKind, EmailRequest
+
+
+def invitation(key: str = "review-1:invitation:0") -> EmailRequest:
+    return EmailRequest(
+        key=key,
+        kind=EmailKind.INVITATION,
+        review_id="review-1",
+        to=[EMPLOYEE],
+        cc=[MANAGER],
+        context={
+            "employee_name": EMPLOYEE.name,
+            "manager_name": MANAGER.name,
+            "meeting_start": "2027-02-15T09:00:00+00:00",
+            "duration_minutes": "60",
+            "location_kind": "video",
+            "location_text": "https://meet.example.no/x",
+        },
+    )
+
+
+def activities(settings: Settings, sessions: async_sessionmaker) -> EmailActivities:
+    return EmailActivities(
+        smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings)
+    )
+
+
+async def row(sessions: async_sessionmaker, key: str) -> SentEmail:
+    async with sessions() as session:
+        found = await session.get(SentEmail, key)
+    assert found is not None
+    return found
+
+
+async def test_a_retried_send_delivers_once(
+    settings: Settings, sessions: async_sessionmaker, sink: MailSink
+) -> None:
+    act, env = activities(settings, sessions), ActivityEnvironment()
+    first = await env.run(act.send_email, invitation())
+    second = await env.run(act.send_email, invitation())
+    assert (first.status, second.status) == ("sent", "already_sent")
+    assert first.message_id == second.message_id
+    assert len(sink.messages) == 1
+    assert (await row(sessions, "review-1:invitation:0")).status == "sent"
+
+
+async def test_the_invitation_is_multipart_in_the_recipients_language(
+    settings: Settings, sessions: async_sessionmaker, sink: MailSink
+) -> None:
+    await ActivityEnvironment().run(activities(settings, sessions).send_email, invitation())
+    (msg,) = sink.messages
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()
+    assert "Dear Kari Nordmann" in text
+    assert "at 10:00 (Oslo time)" in text  # 09:00 UTC is 10:00 in Oslo in February
+    assert "https://samtale.example.no/reviews/review-1" in text
+    assert (
+        '<a href="https://samtale.example.no/reviews/review-1">'
+        in msg.get_body(("html",)).get_content()
+    )
+
+
+async def test_a_refused_mailbox_fails_for_good_and_is_recorded(
+    settings: Settings, sessions: async_sessionmaker, sink: MailSink
+) -> None:
+    sink.handler.refuse.add(EMPLOYEE.email)
+    with pytest.raises(ApplicationError) as e:
+        await ActivityEnvironment().run(activities(settings, sessions).send_email, invitation())
+    assert e.value.type == "PermanentEmailFailure"
+    assert e.value.non_retryable
+    recorded = await row(sessions, "review-1:invitation:0")
+    assert recorded.status == "failed"
+    assert "550" in (recorded.last_error or "")
+
+
+async def test_a_relay_that_is_down_is_a_retryable_error_and_counted(
+    settings: Settings, sessions: async_sessionmaker
+) -> None:
+    down = settings.model_copy(update={"smtp_port": free_port()})
+    act, env = activities(down, sessions), ActivityEnvironment()
+    for _ in range(2):
+        with pytest.raises(TransientSmtpError):
+            await env.run(act.send_email, invitation())
+    recorded = await row(sessions, "review-1:invitation:0")
+    assert (recorded.status, recorded.attempts) == ("sending", 2)

@@ -1,0 +1,118 @@
+"""Read-model writes are idempotent: a retried sync changes nothing, an older one loses."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from store.models import ActionItem, Review, ReviewEvent
+from store.queries import ActionStatus, ReviewFilter, list_actions, list_reviews, review_detail
+from store.readmodel import apply_sync
+from tests.factories import EMPLOYEE, HR, MANAGER
+from workflows.contracts import (
+    Action,
+    Phase,
+    Policy,
+    ReviewState,
+    ReviewSync,
+    TimelineEvent,
+)
+
+T0 = datetime(2027, 2, 1, 9, 30, tzinfo=UTC)
+
+
+def state(version: int, phase: Phase = Phase.SCHEDULING, **kw: object) -> ReviewState:
+    return ReviewState(
+        review_id="review-2027-e-100",
+        cycle_id="2027",
+        employee=EMPLOYEE,
+        manager=MANAGER,
+        hr=HR,
+        policy=Policy(),
+        phase=phase,
+        started_at=T0,
+        phase_since=T0 + timedelta(hours=version),
+        version=version,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+def event(seq: int, kind: str) -> TimelineEvent:
+    return TimelineEvent(seq=seq, at=T0 + timedelta(hours=seq), kind=kind)
+
+
+async def sync(db: async_sessionmaker, s: ReviewSync) -> None:
+    async with db.begin() as session:
+        await apply_sync(session, s)
+
+
+async def test_a_repeated_sync_writes_one_row_and_each_event_once(db: async_sessionmaker) -> None:
+    first = ReviewSync(state(1), [event(1, "started")])
+    await sync(db, first)
+    await sync(db, copy.deepcopy(first))
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(Review)) == 1
+        assert await session.scalar(select(func.count()).select_from(ReviewEvent)) == 1
+
+
+async def test_an_older_state_does_not_overwrite_a_newer_one(db: async_sessionmaker) -> None:
+    await sync(db, ReviewSync(state(3, Phase.PREPARING), [event(3, "accepted")]))
+    await sync(db, ReviewSync(state(2, Phase.INVITED), [event(2, "scheduled")]))
+    async with db() as session:
+        detail = await review_detail(session, "review-2027-e-100")
+    assert detail is not None
+    assert detail.review.phase == "preparing"
+    assert [e.kind for e in detail.events] == ["scheduled", "accepted"]
+
+
+async def test_times_come_back_as_aware_utc(db: async_sessionmaker) -> None:
+    await sync(db, ReviewSync(state(1)))
+    async with db() as session:
+        row = await session.get(Review, "review-2027-e-100")
+    assert row is not None
+    assert row.started_at == T0
+    assert row.started_at.tzinfo is not None
+
+
+async def test_actions_are_upserted_and_overdue_means_open_and_past_due(
+    db: async_sessionmaker,
+) -> None:
+    actions = [
+        Action(id=1, title="Course", owner_id=EMPLOYEE.id, due=date(2027, 3, 1), created_at=T0),
+        Action(id=2, title="Mentor", owner_id=MANAGER.id, due=date(2027, 5, 1), created_at=T0),
+    ]
+    await sync(db, ReviewSync(state(5, Phase.FOLLOW_UP, actions=actions)))
+    done = copy.deepcopy(actions)
+    done[1].done_at = T0 + timedelta(days=30)
+    await sync(db, ReviewSync(state(6, Phase.FOLLOW_UP, actions=done)))
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(ActionItem)) == 2
+        today = date(2027, 6, 1)
+        overdue, n = await list_actions(
+            session,
+            today=today,
+            status=ActionStatus.OVERDUE,
+            manager_id=MANAGER.id,
+            limit=10,
+            offset=0,
+        )
+        assert (n, [a.title for a in overdue]) == (1, ["Course"])
+        mine, n = await list_actions(
+            session, today=today, status=ActionStatus.ALL, owner_id=MANAGER.id, limit=10, offset=0
+        )
+        assert (n, [a.title for a in mine]) == (1, ["Mentor"])
+
+
+async def test_reviews_are_listed_only_to_those_in_them(db: async_sessionmaker) -> None:
+    await sync(db, ReviewSync(state(1)))
+    async with db() as session:
+        _, mine = await list_reviews(
+            session, ReviewFilter(visible_to=EMPLOYEE.id), limit=5, offset=0
+        )
+        _, stranger = await list_reviews(
+            session, ReviewFilter(visible_to="m-20"), limit=5, offset=0
+        )
+    assert (mine, stranger) == (1, 0)
