@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
@@ -58,6 +60,12 @@ def create_app(
     errors.install(app)
     for module in (employees, cycles, reviews, actions):
         app.include_router(module.router)
+
+    if settings.env == "development":
+        # The dev stack's mail sink writes here; serving it saves a newcomer a file browser.
+        mail = Path(settings.data_dir) / "mail"
+        mail.mkdir(parents=True, exist_ok=True)
+        app.mount("/dev/mail", StaticFiles(directory=mail, html=True), name="dev-mail")
 
     @app.get("/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -64,6 +64,18 @@ class KeepingHandler:
         )
 
 
+def _as_html(n: int, m: EmailMessage) -> str:
+    body = m.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    head = " · ".join(
+        f"{h}: {html.escape(str(m[h]))}" for h in ("Date", "To", "Cc", "X-Samtale-Kind") if m[h]
+    )
+    return (
+        f"<article><h3>{html.escape(str(m['Subject']))}</h3><small>{head} · "
+        f'<a href="{n:06d}.eml">.eml</a></small><pre>{html.escape(text)}</pre></article>'
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

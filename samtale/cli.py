@@ -1,0 +1,97 @@
+"""The `samtale` command: run the stack or one part of it, issue tokens, migrate, add employees."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from samtale.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="samtale", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="engine, mail sink, worker and API with demo data")
+    dev.add_argument("--port", type=int, default=8000)
+    sub.add_parser("worker", help="run the Temporal worker")
+    api = sub.add_parser("api", help="run the API with uvicorn")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    token = sub.add_parser("token", help="print a bearer token for an employee")
+    token.add_argument("employee_id")
+    sub.add_parser("migrate", help="bring the database to the newest schema")
+    add = sub.add_parser("add-employees", help="add employees from a JSON list")
+    add.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    settings = Settings()
+
+    if args.command == "dev":
+        from samtale.devstack import run_dev
+
+        try:
+            asyncio.run(run_dev(settings, api_port=args.port))
+        except KeyboardInterrupt:
+            pass
+    elif args.command == "worker":
+        from samtale.worker import run_worker
+
+        asyncio.run(run_worker(settings))
+    elif args.command == "api":
+        import uvicorn
+
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    elif args.command == "token":
+        from api.auth import issue_token
+
+        print(issue_token(settings, args.employee_id))
+    elif args.command == "migrate":
+        asyncio.run(_migrate(settings))
+    elif args.command == "add-employees":
+        sys.exit(asyncio.run(_add_employees(settings, args.file)))
+
+
+async def _migrate(settings: Settings) -> None:
+    from store.db import create_engine
+    from store.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    await engine.dispose()
+
+
+async def _add_employees(settings: Settings, file: Path) -> int:
+    from pydantic import TypeAdapter, ValidationError
+
+    from api.schemas import EmployeeIn
+    from store.db import create_engine, session_factory
+    from store.directory import DirectoryError, NewEmployee, add_employees
+
+    try:
+        rows = TypeAdapter(list[EmployeeIn]).validate_json(file.read_bytes())
+    except (OSError, ValidationError) as e:
+        print(f"cannot read {file}: {e}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine).begin() as session:
+            await add_employees(
+                session,
+                [
+                    NewEmployee(r.id, r.name, r.email, r.language, r.manager_id, r.is_hr)
+                    for r in rows
+                ],
+                now=datetime.now(UTC),
+            )
+    except DirectoryError as e:
+        print("nothing added:\n  " + "\n  ".join(e.problems), file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(json.dumps({"added": len(rows)}))
+    return 0
