@@ -26,6 +26,8 @@ class KeepingHandler:
         self._lock = threading.Lock()
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
+            # A restarted sink keeps what it had: numbering goes on, the index stays whole.
+            self.messages = [_parse(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -38,8 +40,7 @@ class KeepingHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
-        msg = message_from_bytes(raw, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
+        msg = _parse(raw)
         with self._lock:
             self.messages.append(msg)
             n = len(self.messages)
@@ -50,18 +51,21 @@ class KeepingHandler:
 
     def _write_index(self) -> None:
         assert self.folder
-        rows = [
-            f"<tr><td>{html.escape(str(m['Date']))}</td><td>{html.escape(str(m['To']))}</td>"
-            f'<td><a href="{i:06d}.eml">{html.escape(str(m["Subject"]))}</a></td></tr>'
-            for i, m in enumerate(self.messages, start=1)
-        ]
+        items = [_as_html(i, m) for i, m in enumerate(self.messages, start=1)]
         (self.folder / "index.html").write_text(
-            "<!doctype html><meta charset=utf-8><title>samtale mail</title>"
-            "<table border=1><tr><th>Date</th><th>To</th><th>Subject</th></tr>"
-            + "".join(reversed(rows))
-            + "</table>",
+            "<!doctype html><meta charset=utf-8><title>samtale mail sink</title>"
+            "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+            "article{border-bottom:1px solid #ccc;padding:.5em 0}pre{white-space:pre-wrap}"
+            f"</style><h1>samtale mail sink: {len(items)} messages, newest first</h1>"
+            + "".join(reversed(items)),
             encoding="utf-8",
         )
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
 
 
 def _as_html(n: int, m: EmailMessage) -> str:
