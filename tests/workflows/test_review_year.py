@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -27,6 +29,12 @@ from workflows.contracts import (
 )
 from workflows.review import ReviewWorkflow
 from workflows.rules import local_moment
+
+
+def record_history(name: str, history_json: str) -> None:
+    """`SAMTALE_RECORD_HISTORIES=1 pytest ...` saves the histories the replay test guards."""
+    if os.environ.get("SAMTALE_RECORD_HISTORIES"):
+        (Path(__file__).parent / "histories" / f"{name}.json").write_text(history_json)
 
 
 async def start(env: WorkflowEnvironment, worker: Worker) -> WorkflowHandle:
@@ -155,3 +163,4 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
     assert len(keys) == len(set(keys)), "an email was sent twice"
     history = await handle.fetch_history()
     assert len(history.events) < 1000
+    record_history("review_full_year", history.to_json())
