@@ -18,7 +18,6 @@ from samtale.settings import Settings
 from samtale.temporal import connect
 from store.db import create_engine, session_factory
 
-
 Clock = Callable[[], Awaitable[datetime]]
 
 

@@ -35,7 +35,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def _now(request: Request) -> datetime:
-    """The current time from the app's clock: the host's, or the test server's under time-skipping."""
+    """Now, by the app's clock: the host's, or the test server's under time-skipping."""
     return await request.app.state.clock()  # type: ignore[no-any-return]
 
 

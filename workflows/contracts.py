@@ -233,7 +233,7 @@ class EmailOutcome:
 
 @dataclass
 class ReviewSync:
-    """The read-model write after a transition: the whole (small) state and the new timeline events."""
+    """The read-model write after a transition: the (small) state and the new timeline events."""
 
     state: ReviewState
     events: list[TimelineEvent] = field(default_factory=list)

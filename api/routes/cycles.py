@@ -9,7 +9,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.reviews_start import start_reviews
 from api.schemas import CycleIn, CycleOut
 from store.directory import add_cycle, as_person, get_cycle, reviewable
-from store.models import Employee
+from store.models import Cycle, Employee
 from store.queries import ReviewFilter, list_reviews
 
 router = APIRouter(prefix="/cycles", tags=["cycles"])
@@ -69,14 +69,7 @@ async def create(
         policy=body.policy.apply(),
         window_end=body.window_end,
     )
-    return CycleOut(
-        id=cycle.id,
-        name=cycle.name,
-        year=cycle.year,
-        window_start=cycle.window_start,
-        window_end=cycle.window_end,
-        reviews_started=started,
-    )
+    return _out(cycle, started)
 
 
 @router.get("/{cycle_id}", response_model=CycleOut)
@@ -87,11 +80,15 @@ async def get(cycle_id: str, session: SessionDep, me: CurrentUser) -> CycleOut:
     if cycle is None:
         raise NotFound(f"cycle {cycle_id} not found")
     _, total = await list_reviews(session, ReviewFilter(cycle_id=cycle_id), limit=1, offset=0)
+    return _out(cycle, total)
+
+
+def _out(cycle: Cycle, reviews: int) -> CycleOut:
     return CycleOut(
         id=cycle.id,
         name=cycle.name,
         year=cycle.year,
         window_start=cycle.window_start,
         window_end=cycle.window_end,
-        reviews_started=total,
+        reviews_started=reviews,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from api.deps import CurrentUser, NowDep, SessionDep, TemporalDep
@@ -135,7 +135,7 @@ def _meeting(me: Employee, body: ScheduleIn) -> ScheduleMeeting:
 
 @router.post("/{review_id}/schedule", response_model=ReviewOut)
 async def schedule(review_id: str, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
-    """Set the meeting (manager): at least 14 days ahead, working hours, not the manager's office."""
+    """Set the meeting (manager): 14+ days ahead, working hours, not the manager's office."""
     return await _command(ctx, review_id, ReviewWorkflow.schedule, _meeting(ctx.me, body))
 
 

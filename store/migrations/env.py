@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `store.migrate` hands it, or on the configured URL."""
+"""Alembic environment: runs on the connection `store.migrate` hands it, or on a URL."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -16,6 +15,7 @@ from api.app import create_app
 from api.auth import issue_token
 from samtale.settings import Settings
 from tests.factories import EMPLOYEE, HR
+from tests.waiting import eventually
 
 Auth = Callable[[str], dict[str, str]]
 
@@ -56,9 +56,10 @@ async def review_id(api: httpx.AsyncClient, auth: Auth) -> str:
     )
     assert r.status_code == 201, r.text
     review = f"review-{cycle_id}-{EMPLOYEE.id}"
+
     # The workflow writes its first read-model row moments after it starts.
-    for _ in range(100):
-        if (await api.get(f"/reviews/{review}", headers=auth(HR.id))).status_code == 200:
-            return review
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{review} never appeared in the read model")
+    async def visible() -> bool:
+        return (await api.get(f"/reviews/{review}", headers=auth(HR.id))).status_code == 200
+
+    await eventually(visible, f"{review} in the read model")
+    return review

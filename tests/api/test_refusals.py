@@ -17,7 +17,6 @@ from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, MANAGER, OTHER_MANAGER, first_weekend_day, working_slot
 from workflows.calendar import OSLO, is_norwegian_holiday
 
-
 WFT_FIRST = EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
 WFT_LAST = EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
 

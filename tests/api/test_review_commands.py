@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 import httpx
@@ -11,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from samtale.mailsink import MailSink
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER, kinds, working_slot
+from tests.waiting import mail_arrived
 
 
 async def slot(env: WorkflowEnvironment, days: int = 20, hour: int = 10) -> str:
@@ -30,14 +30,6 @@ def room(start: str, minutes: int = 60, kind: str = "meeting_room") -> dict:
         "location_kind": kind,
         "location_text": "Fjordrommet, 3. etasje",
     }
-
-
-async def mail(sink: MailSink, kind: str, count: int = 1) -> None:
-    for _ in range(200):
-        if kinds(sink.messages).count(kind) >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"expected {count} {kind}, got {kinds(sink.messages)}")
 
 
 async def test_a_started_review_waits_for_scheduling_and_is_listed(
@@ -63,7 +55,7 @@ async def test_scheduling_sends_the_invitation_and_accepting_starts_preparation(
     )
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "invited"
-    await mail(sink, "invitation")
+    await mail_arrived(sink, "invitation")
     r = await api.post(f"/reviews/{review_id}/accept", headers=auth(EMPLOYEE.id))
     assert r.json()["phase"] == "preparing"
     body = (await api.get(f"/reviews/{review_id}", headers=auth(EMPLOYEE.id))).json()
@@ -88,7 +80,7 @@ async def test_a_reschedule_sends_a_new_invitation_with_the_next_sequence(
     )
     assert r.status_code == 200, r.text
     assert r.json()["meeting"]["sequence"] == 1
-    await mail(sink, "reschedule")
+    await mail_arrived(sink, "reschedule")
     assert kinds(sink.messages).count("invitation") == 1
 
 
@@ -107,7 +99,7 @@ async def test_a_no_show_returns_the_review_to_scheduling(
     )
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "scheduling"
-    await mail(sink, "no_show")
+    await mail_arrived(sink, "no_show")
     r = await api.post(
         f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(await slot(time_env))
     )
@@ -132,7 +124,7 @@ async def test_cancelling_a_scheduled_review_mails_both_and_ends_it(
     )
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "cancelled"
-    await mail(sink, "cancellation")
+    await mail_arrived(sink, "cancellation")
     cancellation = next(m for m in sink.messages if m["X-Samtale-Kind"] == "cancellation")
     assert cancellation["Cc"].addresses[0].addr_spec == MANAGER.email
     r = await api.post(f"/reviews/{review_id}/accept", headers=auth(EMPLOYEE.id))
@@ -170,7 +162,7 @@ async def test_an_overdue_action_is_listed_for_the_manager(
     open_now = await api.get("/actions", params={"status": "overdue"}, headers=manager)
     assert open_now.json()["total"] == 0
     await time_env.sleep(timedelta(days=12))
-    await mail(sink, "action_overdue")
+    await mail_arrived(sink, "action_overdue")
     overdue = (await api.get("/actions", params={"status": "overdue"}, headers=manager)).json()
     assert [(a["title"], a["overdue"]) for a in overdue["items"]] == [("Take the course", True)]
     mine = (await api.get("/actions", params={"scope": "mine"}, headers=employee)).json()

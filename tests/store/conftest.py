@@ -7,22 +7,17 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from store.db import create_engine, session_factory
-from store.migrate import upgrade
-from tests.factories import seed_people
+from tests.databases import seeded_database
 
 
 @pytest_asyncio.fixture
-async def store_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(database_url)
-    await upgrade(eng)
-    yield eng
-    await eng.dispose()
+async def db(database_url: str) -> AsyncIterator[async_sessionmaker]:
+    async for factory in seeded_database(database_url):
+        yield factory
 
 
 @pytest_asyncio.fixture
-async def db(store_engine: AsyncEngine) -> async_sessionmaker:
-    factory = session_factory(store_engine)
-    async with factory.begin() as session:
-        await seed_people(session)
-    return factory
+def store_engine(db: async_sessionmaker) -> AsyncEngine:
+    engine = db.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return engine

@@ -28,6 +28,7 @@ def test_there_are_saved_histories_to_replay() -> None:
 async def test_a_saved_history_replays_on_the_current_code(path: Path) -> None:
     raw = path.read_text()
     workflow_id = json.loads(raw)["events"][0]["workflowExecutionStartedEventAttributes"].get(
-        "workflowId", path.stem)
+        "workflowId", path.stem
+    )
     replayer = Replayer(workflows=list(WORKFLOWS), data_converter=DATA_CONVERTER)
     await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, raw))

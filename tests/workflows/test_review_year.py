@@ -1,8 +1,7 @@
-"""A whole year of one review on the time-skipping server: every email, when, to whom, in which language."""
+"""A year of one review on the time-skipping server: every email, when, to whom, which language."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from temporalio.worker import Worker
 
 from samtale.mailsink import MailSink
 from tests.factories import EMPLOYEE, HR, MANAGER, meeting, review_input, sent_at, working_slot
+from tests.waiting import mail_arrived
 from workflows.calendar import OSLO
 from workflows.contracts import (
     Accept,
@@ -54,15 +54,9 @@ def by_kind(sink: MailSink, kind: str) -> list:
     return [m for m in sink.messages if m["X-Samtale-Kind"] == kind]
 
 
-async def arrived(sink: MailSink, kind: str, count: int = 1) -> list:
-    """Emails go out after the command returns; give the worker real time to send them."""
-    for _ in range(200):
-        if len(found := by_kind(sink, kind)) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(
-        f"no {kind} email arrived; got {[m['X-Samtale-Kind'] for m in sink.messages]}"
-    )
+async def arrived(sink: MailSink, kind: str) -> list:
+    await mail_arrived(sink, kind)
+    return by_kind(sink, kind)
 
 
 def assert_at(msg, expected: datetime) -> None:

@@ -1,4 +1,4 @@
-"""A fresh PostgreSQL database per test, on the server at 127.0.0.1:5432, when it is there."""
+"""Test databases: a fresh PostgreSQL database per test, and migrated, seeded session factories."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from store.db import create_engine, session_factory
+from store.migrate import upgrade
+from tests.factories import seed_people
 
 ADMIN_DSN = os.environ.get("SAMTALE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -30,3 +35,14 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def seeded_database(url: str) -> AsyncIterator[async_sessionmaker]:
+    """A migrated database at `url` holding the test people and the 2027 cycle."""
+    engine = create_engine(url)
+    await upgrade(engine)
+    factory = session_factory(engine)
+    async with factory.begin() as session:
+        await seed_people(session)
+    yield factory
+    await engine.dispose()

@@ -1,0 +1,81 @@
+"""A relay that is down delays mail but loses none and blocks nothing; a refusal is recorded."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from samtale.mailsink import MailSink, free_port
+from samtale.settings import Settings
+from samtale.worker import build_worker
+from store.queries import review_detail
+from tests.factories import EMPLOYEE, MANAGER, kinds, meeting, review_input, working_slot
+from tests.waiting import eventually
+from workflows.contracts import Accept, Actor, Phase
+from workflows.review import ReviewWorkflow
+
+
+async def start(env: WorkflowEnvironment, task_queue: str) -> WorkflowHandle:
+    inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
+    return await env.client.start_workflow(
+        ReviewWorkflow.run, inp, id=inp.review_id, task_queue=task_queue
+    )
+
+
+async def test_an_smtp_outage_delays_the_invitation_but_never_blocks_or_duplicates(
+    time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker
+) -> None:
+    port = free_port()
+    down = settings.model_copy(update={"smtp_port": port})
+    async with build_worker(time_env.client, down, sessions) as worker:
+        handle = await start(time_env, worker.task_queue)
+        start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
+        await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
+        # The relay is down, yet the employee can accept: sending does not hold the review.
+        state = await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))
+        assert state.phase is Phase.PREPARING
+
+        async def attempted() -> bool:
+            async with sessions() as s:
+                d = await review_detail(s, handle.id)
+                return bool(d and d.emails and d.emails[0].attempts >= 1)
+
+        async def delivered() -> bool:
+            return "invitation" in kinds(sink.messages)
+
+        await eventually(attempted, "a failed attempt to be recorded")
+        with MailSink(port=port) as sink:
+            await time_env.sleep(timedelta(minutes=15))  # past the retry backoff
+            await eventually(delivered, "the invitation after the outage")
+            await time_env.sleep(timedelta(minutes=30))
+            assert kinds(sink.messages).count("invitation") == 1
+
+
+async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
+    time_env: WorkflowEnvironment, worker: Worker, sink: MailSink, sessions: async_sessionmaker
+) -> None:
+    sink.handler.refuse.add(EMPLOYEE.email)
+    handle = await start(time_env, worker.task_queue)
+    start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
+    await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
+
+    async def failed() -> bool:
+        async with sessions() as s:
+            d = await review_detail(s, handle.id)
+            return bool(d and any(e.kind == "email_failed" for e in d.events))
+
+    await eventually(failed, "the refusal on the review's timeline")
+    async with sessions() as s:
+        d = await review_detail(s, handle.id)
+    assert d is not None
+    assert [(m.kind, m.status) for m in d.emails] == [("invitation", "failed")]
+    state = await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))
+    assert state.phase is Phase.PREPARING
+    # The manager, in copy, was not refused: they got it, once.
+    (delivered,) = sink.messages
+    assert delivered["Cc"].addresses[0].addr_spec == MANAGER.email
