@@ -16,8 +16,9 @@ from temporalio.worker import Replayer
 
 from samtale.temporal import DATA_CONVERTER
 from samtale.worker import WORKFLOWS
+from tests.workflows.recording import HISTORIES as RECORDED
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = sorted(RECORDED.glob("*.json"))
 
 
 def test_there_are_saved_histories_to_replay() -> None:

@@ -16,7 +16,8 @@ from samtale.worker import build_worker
 from store.queries import review_detail
 from tests.factories import EMPLOYEE, MANAGER, kinds, meeting, review_input, working_slot
 from tests.waiting import eventually
-from workflows.contracts import Accept, Actor, Phase
+from tests.workflows.recording import record_history
+from workflows.contracts import Accept, Actor, Cancel, Phase
 from workflows.review import ReviewWorkflow
 
 
@@ -79,3 +80,6 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
     # The manager, in copy, was not refused: they got it, once.
     (delivered,) = sink.messages
     assert delivered["Cc"].addresses[0].addr_spec == MANAGER.email
+    await handle.execute_update(ReviewWorkflow.cancel, Cancel(Actor(MANAGER.id), "test over"))
+    await handle.result()
+    record_history("review_refused_invitation", (await handle.fetch_history()).to_json())

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -14,6 +12,7 @@ from temporalio.worker import Worker
 from samtale.mailsink import MailSink
 from tests.factories import EMPLOYEE, HR, MANAGER, meeting, review_input, sent_at, working_slot
 from tests.waiting import mail_arrived
+from tests.workflows.recording import record_history
 from workflows.calendar import OSLO
 from workflows.contracts import (
     Accept,
@@ -29,12 +28,6 @@ from workflows.contracts import (
 )
 from workflows.review import ReviewWorkflow
 from workflows.rules import local_moment
-
-
-def record_history(name: str, history_json: str) -> None:
-    """`SAMTALE_RECORD_HISTORIES=1 pytest ...` saves the histories the replay test guards."""
-    if os.environ.get("SAMTALE_RECORD_HISTORIES"):
-        (Path(__file__).parent / "histories" / f"{name}.json").write_text(history_json)
 
 
 async def start(env: WorkflowEnvironment, worker: Worker) -> WorkflowHandle:
