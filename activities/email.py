@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mail.compose import compose, message_id
+from activities.mail.ical import build_ics, invite_for
 from activities.mail.smtp import PermanentSmtpError, SmtpSender, TransientSmtpError
 from activities.mail.templates import render
 from store import emails as log
@@ -56,8 +57,16 @@ class EmailActivities:
             )
             if row.status == log.SENT:
                 return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
+        invite = invite_for(req, domain=c.domain, stamp=now, link=link)
+        calendar = (build_ics(invite), invite.method) if invite else None
         message = compose(
-            req, rendered, sender=c.sender, reply_to=c.reply_to, domain=c.domain, date=now
+            req,
+            rendered,
+            sender=c.sender,
+            reply_to=c.reply_to,
+            domain=c.domain,
+            date=now,
+            calendar=calendar,
         )
         try:
             await self._smtp.send(message)

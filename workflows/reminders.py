@@ -48,6 +48,7 @@ def base_context(state: ReviewState) -> dict[str, str]:
         "review_id": state.review_id,
         "employee_name": state.employee.name,
         "manager_name": state.manager.name,
+        "manager_email": state.manager.email,
     }
     if state.meeting is not None:
         m = state.meeting

@@ -24,7 +24,12 @@ def compose(
     reply_to: str | None,
     domain: str,
     date: datetime,
+    calendar: tuple[bytes, str] | None = None,
 ) -> EmailMessage:
+    """multipart/alternative (text, HTML and, for meetings, text/calendar) plus an .ics file.
+
+    The inline text/calendar part is what Outlook and Gmail turn into an RSVP card;
+    the attachment is for clients that only import files."""
     msg = EmailMessage()
     msg["Subject"] = rendered.subject
     msg["From"] = sender
@@ -39,6 +44,10 @@ def compose(
     msg["X-Samtale-Kind"] = req.kind.value
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    if calendar is not None:
+        ics, method = calendar
+        msg.add_alternative(ics.decode(), subtype="calendar", params={"method": method})
+        msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     # After the body: set_content() drops every Content-* header set before it.
     msg["Content-Language"] = req.language
     return msg

@@ -65,7 +65,15 @@ async def test_the_invitation_is_multipart_in_the_recipients_language(
 ) -> None:
     await ActivityEnvironment().run(activities(settings, sessions).send_email, invitation())
     (msg,) = sink.messages
-    assert msg.get_content_type() == "multipart/alternative"
+    assert msg.get_content_type() == "multipart/mixed"
+    assert [p.get_content_type() for p in msg.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+        "application/ics",
+    ]
     text = msg.get_body(("plain",)).get_content()
     assert "Dear Kari Nordmann" in text
     assert "at 10:00 (Oslo time)" in text  # 09:00 UTC is 10:00 in Oslo in February

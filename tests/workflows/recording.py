@@ -1,4 +1,4 @@
-"""Save workflow histories for the replay guard: `SAMTALE_RECORD_HISTORIES=1 pytest tests/workflows`.
+"""Save histories for the replay guard: `SAMTALE_RECORD_HISTORIES=1 pytest tests/workflows`.
 
 Record only when the workflow code is the released one: a history saved today
 is what tomorrow's code must still replay.
