@@ -47,6 +47,10 @@ class EmailKind(StrEnum):
     SIGNOFF_REMINDER = "signoff_reminder"
     ACTION_DUE_SOON = "action_due_soon"
     ACTION_OVERDUE = "action_overdue"
+    KICKOFF = "kickoff"
+    MANAGER_DIGEST = "manager_digest"
+    HR_DIGEST = "hr_digest"
+    EMAIL_UNDELIVERABLE = "email_undeliverable"
 
 
 @dataclass(frozen=True)

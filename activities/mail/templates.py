@@ -10,177 +10,13 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
+from activities.mail.texts import TEXTS
 from workflows.calendar import OSLO
 from workflows.contracts import EmailKind
 
 LANGUAGES = ("nb", "en")
 
-_T: dict[EmailKind, dict[str, tuple[str, str]]] = {
-    EmailKind.SCHEDULE_REMINDER: {
-        "nb": (
-            "Påminnelse: avtal medarbeidersamtale med {employee}",
-            "Du har ennå ikke avtalt medarbeidersamtalen med {employee}.\n"
-            "Avtal tidspunktet minst to uker i forveien, i et møterom eller på video, "
-            "ikke på ditt eget kontor, og sett av minst en time.",
-        ),
-        "en": (
-            "Reminder: schedule the development conversation with {employee}",
-            "You have not yet scheduled the development conversation with {employee}.\n"
-            "Agree on a time at least two weeks ahead, in a meeting room or on video, "
-            "not in your own office, and set aside at least an hour.",
-        ),
-    },
-    EmailKind.SCHEDULING_ESCALATION: {
-        "nb": (
-            "Medarbeidersamtale ikke avtalt: {employee}",
-            "Fristen for å avtale medarbeidersamtalen mellom {manager} og {employee} "
-            "er passert uten at et tidspunkt er satt. Leder er ansvarlig for å "
-            "gjennomføre samtalen etter planen; vennligst følg opp.",
-        ),
-        "en": (
-            "Development conversation not scheduled: {employee}",
-            "The deadline to schedule the development conversation between {manager} "
-            "and {employee} has passed without a time being set. The manager is "
-            "responsible for holding it as planned; please follow up.",
-        ),
-    },
-    EmailKind.INVITATION: {
-        "nb": (
-            "Invitasjon til medarbeidersamtale {when}",
-            "{manager} inviterer deg til medarbeidersamtale.\n\n"
-            "Tid: {when} ({duration} minutter)\nSted: {where}\n\n"
-            "Bekreft tidspunktet og fyll ut forberedelsen din før samtalen.",
-        ),
-        "en": (
-            "Invitation to your development conversation on {when}",
-            "{manager} invites you to your development conversation.\n\n"
-            "When: {when} ({duration} minutes)\nWhere: {where}\n\n"
-            "Please accept the time and complete your preparation before the meeting.",
-        ),
-    },
-    EmailKind.RESCHEDULE: {
-        "nb": (
-            "Ny tid for medarbeidersamtalen: {when}",
-            "Medarbeidersamtalen med {manager} er flyttet.\n\n"
-            "Ny tid: {when} ({duration} minutter)\nSted: {where}\n\n"
-            "Bekreft det nye tidspunktet.",
-        ),
-        "en": (
-            "New time for your development conversation: {when}",
-            "Your development conversation with {manager} has been moved.\n\n"
-            "New time: {when} ({duration} minutes)\nWhere: {where}\n\n"
-            "Please accept the new time.",
-        ),
-    },
-    EmailKind.CANCELLATION: {
-        "nb": (
-            "Avlyst: medarbeidersamtale {when}",
-            "Medarbeidersamtalen mellom {manager} og {employee} {when} er avlyst.\n"
-            "Begrunnelse: {reason}",
-        ),
-        "en": (
-            "Cancelled: development conversation on {when}",
-            "The development conversation between {manager} and {employee} on {when} "
-            "has been cancelled.\nReason: {reason}",
-        ),
-    },
-    EmailKind.PREP_REMINDER: {
-        "nb": (
-            "Forbered deg til medarbeidersamtalen {when}",
-            "Medarbeidersamtalen er {when}. Du har ikke levert forberedelsen din ennå. "
-            "Tenk gjennom arbeidssituasjonen, samarbeid og trivsel, de fysiske "
-            "arbeidsforholdene og hva du ønsker å utvikle.",
-        ),
-        "en": (
-            "Prepare for your development conversation on {when}",
-            "The development conversation is on {when}. You have not submitted your "
-            "preparation yet. Think about your work situation, collaboration and "
-            "well-being, the physical working conditions and what you want to develop.",
-        ),
-    },
-    EmailKind.DAY_BEFORE: {
-        "nb": (
-            "I morgen: medarbeidersamtale {when}",
-            "Påminnelse om medarbeidersamtalen mellom {manager} og {employee} i morgen.\n\n"
-            "Tid: {when} ({duration} minutter)\nSted: {where}",
-        ),
-        "en": (
-            "Tomorrow: development conversation on {when}",
-            "A reminder of the development conversation between {manager} and "
-            "{employee} tomorrow.\n\nWhen: {when} ({duration} minutes)\nWhere: {where}",
-        ),
-    },
-    EmailKind.NO_SHOW: {
-        "nb": (
-            "Medarbeidersamtalen ble ikke gjennomført",
-            "Medarbeidersamtalen {when} ble ikke gjennomført. {manager} vil foreslå "
-            "et nytt tidspunkt.",
-        ),
-        "en": (
-            "The development conversation did not take place",
-            "The development conversation on {when} did not take place. {manager} "
-            "will propose a new time.",
-        ),
-    },
-    EmailKind.SUMMARY_REMINDER: {
-        "nb": (
-            "Skriv referat fra medarbeidersamtalen med {employee}",
-            "Samtalen med {employee} var {when}, men referatet og de avtalte tiltakene "
-            "er ikke registrert. Skriv referatet mens samtalen er frisk i minne.",
-        ),
-        "en": (
-            "Write the summary of the conversation with {employee}",
-            "The conversation with {employee} was on {when}, but the summary and agreed "
-            "actions have not been recorded. Please write them while it is fresh.",
-        ),
-    },
-    EmailKind.SIGNOFF_REQUEST: {
-        "nb": (
-            "Referat fra medarbeidersamtalen til godkjenning",
-            "{manager} har skrevet referat fra medarbeidersamtalen. Les det og "
-            "godkjenn det, eller ta kontakt om noe bør endres.",
-        ),
-        "en": (
-            "Summary of your development conversation for approval",
-            "{manager} has written the summary of your development conversation. "
-            "Please read and approve it, or get in touch if something should change.",
-        ),
-    },
-    EmailKind.SIGNOFF_REMINDER: {
-        "nb": (
-            "Påminnelse: godkjenn referatet fra medarbeidersamtalen",
-            "Referatet fra medarbeidersamtalen med {manager} venter fortsatt på din godkjenning.",
-        ),
-        "en": (
-            "Reminder: approve the summary of your development conversation",
-            "The summary of your development conversation with {manager} is still "
-            "waiting for your approval.",
-        ),
-    },
-    EmailKind.ACTION_DUE_SOON: {
-        "nb": (
-            "Tiltak forfaller {due}: {title}",
-            "Tiltaket «{title}» fra medarbeidersamtalen forfaller {due}.",
-        ),
-        "en": (
-            "Action due on {due}: {title}",
-            'The action "{title}" from the development conversation is due on {due}.',
-        ),
-    },
-    EmailKind.ACTION_OVERDUE: {
-        "nb": (
-            "Forfalt tiltak: {title}",
-            "Tiltaket «{title}» fra medarbeidersamtalen mellom {manager} og {employee} "
-            "forfalt {due} og er ikke markert som utført.",
-        ),
-        "en": (
-            "Overdue action: {title}",
-            'The action "{title}" from the development conversation between {manager} '
-            "and {employee} was due on {due} and is not marked as done.",
-        ),
-    },
-}
-
+_NONE = {"nb": "• (ingen)", "en": "• (none)"}
 _GREETING = {"nb": "Hei {recipient},", "en": "Dear {recipient},"}
 _LINK = {"nb": "Åpne samtalen: {link}", "en": "Open the conversation: {link}"}
 _SIGN = {
@@ -226,8 +62,8 @@ def render(
     kind: EmailKind, language: str, context: dict[str, str], *, recipient: str, link: str
 ) -> Rendered:
     lang = language if language in LANGUAGES else "nb"
-    subject_t, body_t = _T[kind][lang]
-    values = {
+    subject_t, body_t = TEXTS[kind][lang]
+    values = _lists(context, lang) | {
         "recipient": recipient,
         "employee": context.get("employee_name", ""),
         "manager": context.get("manager_name", ""),
@@ -248,6 +84,16 @@ def render(
     )
 
 
+def _lists(context: dict[str, str], lang: str) -> dict[str, str]:
+    """Every context value, with `*_list` values (one item a line) as bulleted lists."""
+    out = dict(context)
+    for key, value in context.items():
+        if key.endswith("_list"):
+            lines = [line for line in value.split("\n") if line.strip()]
+            out[key] = "\n".join(f"• {line}" for line in lines) if lines else _NONE[lang]
+    return out
+
+
 def _where(context: dict[str, str], lang: str) -> str:
     kind = context.get("location_kind")
     if not kind:
@@ -255,10 +101,28 @@ def _where(context: dict[str, str], lang: str) -> str:
     return f"{context.get('location_text', '')} ({_WHERE[lang].get(kind, kind)})"
 
 
+def _bullets_as_list(escaped: str) -> str:
+    lines = escaped.split("<br>\n")
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("• "):
+            if not out or not out[-1].endswith("</li>"):
+                out.append("<ul>")
+            out.append(f"<li>{line[2:]}</li>")
+        else:
+            if out and out[-1].endswith("</li>"):
+                out.append("</ul>")
+            out.append(line)
+    if out and out[-1].endswith("</li>"):
+        out.append("</ul>")
+    return "<br>\n".join(out).replace("<br>\n<ul>", "<ul>").replace("</ul><br>\n", "</ul>")
+
+
 def _as_html(paragraphs: list[str], link: str) -> str:
     parts = []
     for p in paragraphs:
         escaped = html.escape(p).replace("\n", "<br>\n")
+        escaped = _bullets_as_list(escaped)
         if link:
             escaped = escaped.replace(
                 html.escape(link), f'<a href="{html.escape(link)}">{html.escape(link)}</a>'

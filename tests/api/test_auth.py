@@ -46,3 +46,26 @@ async def test_only_hr_starts_a_cycle(api: httpx.AsyncClient, auth: Auth) -> Non
         },
     )
     assert r.status_code == 403
+
+
+async def test_hr_previews_any_template_in_english(api: httpx.AsyncClient, auth: Auth) -> None:
+    r = await api.get(
+        "/email-templates/kickoff/preview", params={"language": "en"}, headers=auth(HR.id)
+    )
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["subject"] == "Medarbeidersamtaler 2027: 3 development conversations to schedule"
+    )
+    assert "https://samtale.example.no/reviews/" in r.json()["text"]
+
+
+async def test_a_preview_of_an_unknown_kind_or_language_is_422(
+    api: httpx.AsyncClient, auth: Auth
+) -> None:
+    r = await api.get("/email-templates/nonsense/preview", headers=auth(HR.id))
+    assert r.status_code == 422
+    r = await api.get(
+        "/email-templates/kickoff/preview", params={"language": "sv"}, headers=auth(HR.id)
+    )
+    assert r.status_code == 422
+    assert "language" in r.json()["message"]

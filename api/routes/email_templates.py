@@ -1,0 +1,41 @@
+"""HR previews every email, in either language, with sample data."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from activities.mail.samples import sample_context
+from activities.mail.templates import render
+from api.deps import CurrentUser, SettingsDep
+from api.errors import Forbidden
+from api.schemas import Language
+from workflows.contracts import EmailKind
+
+router = APIRouter(prefix="/email-templates", tags=["email"])
+
+
+class Preview(BaseModel):
+    kind: EmailKind
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+@router.get("", response_model=list[EmailKind])
+async def kinds(me: CurrentUser) -> list[EmailKind]:
+    """Every kind of email samtale sends."""
+    return list(EmailKind)
+
+
+@router.get("/{kind}/preview", response_model=Preview)
+async def preview(
+    kind: EmailKind, settings: SettingsDep, me: CurrentUser, language: Language = "nb"
+) -> Preview:
+    """The email as a recipient would get it, filled with sample data (HR)."""
+    if not me.is_hr:
+        raise Forbidden("only HR can preview email templates")
+    link = f"{settings.base_url.rstrip('/')}/reviews/review-2027-e-1"
+    r = render(kind, language, sample_context(kind), recipient="Kari Hansen", link=link)
+    return Preview(kind=kind, language=language, subject=r.subject, text=r.text, html=r.html)
