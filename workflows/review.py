@@ -60,6 +60,8 @@ SYNC_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
 MAX_ACTIONS = 20
+# Patches: each changes what a running review does, so histories before it replay the old way.
+TELL_HR_UNDELIVERABLE = "tell-hr-undeliverable"
 
 
 def _refuse(check: Callable[[], None]) -> None:
@@ -163,8 +165,25 @@ class ReviewWorkflow:
             # recorded where HR and the manager see it and the review goes on.
             self._s.failed_email_keys.append(req.key)
             self._record("email_failed", detail=f"{req.kind.value}: {err.cause or err}")
+            if workflow.patched(TELL_HR_UNDELIVERABLE):
+                self._tell_hr_undeliverable(req, str(err.cause or err))
         finally:
             self._inflight.pop(req.key, None)
+
+    def _tell_hr_undeliverable(self, failed: EmailRequest, error: str) -> None:
+        if failed.kind is EmailKind.EMAIL_UNDELIVERABLE or self._s.hr in failed.to:
+            return  # HR's own mailbox refused: nobody left to tell by email
+        occasion = failed.key.removeprefix(f"{self._s.review_id}:")
+        failed_to = ", ".join(p.email for p in failed.to)
+        self._outbox.append(
+            email(
+                self._s,
+                key=f"undeliverable:{occasion}",
+                kind=EmailKind.EMAIL_UNDELIVERABLE,
+                to=self._s.hr,
+                extra={"failed_kind": failed.kind.value, "failed_to": failed_to, "error": error},
+            )
+        )
 
     async def _flush(self) -> None:
         if self._synced >= self._s.version and not self._events:

@@ -14,8 +14,8 @@ from samtale.mailsink import MailSink, free_port
 from samtale.settings import Settings
 from samtale.worker import build_worker
 from store.queries import review_detail
-from tests.factories import EMPLOYEE, MANAGER, kinds, meeting, review_input, working_slot
-from tests.waiting import eventually
+from tests.factories import EMPLOYEE, HR, MANAGER, kinds, meeting, review_input, working_slot
+from tests.waiting import eventually, mail_arrived
 from tests.workflows.recording import record_history
 from workflows.contracts import Accept, Actor, Cancel, Phase
 from workflows.review import ReviewWorkflow
@@ -71,15 +71,21 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
             return bool(d and any(e.kind == "email_failed" for e in d.events))
 
     await eventually(failed, "the refusal on the review's timeline")
+    await mail_arrived(sink, "email_undeliverable")
     async with sessions() as s:
         d = await review_detail(s, handle.id)
     assert d is not None
-    assert [(m.kind, m.status) for m in d.emails] == [("invitation", "failed")]
+    assert sorted((m.kind, m.status) for m in d.emails) == [
+        ("email_undeliverable", "sent"),
+        ("invitation", "failed"),
+    ]
     state = await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))
     assert state.phase is Phase.PREPARING
-    # The manager, in copy, was not refused: they got it, once.
-    (delivered,) = sink.messages
+    # The manager, in copy, was not refused: they got it, once. HR is told what failed.
+    delivered, notice = sink.messages
     assert delivered["Cc"].addresses[0].addr_spec == MANAGER.email
+    assert notice["To"].addresses[0].addr_spec == HR.email
+    assert EMPLOYEE.email in notice.get_body(("plain",)).get_content()
     await handle.execute_update(ReviewWorkflow.cancel, Cancel(Actor(MANAGER.id), "test over"))
     await handle.result()
-    record_history("review_refused_invitation", (await handle.fetch_history()).to_json())
+    record_history("review_refused_invitation_hr_told", (await handle.fetch_history()).to_json())
