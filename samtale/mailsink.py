@@ -89,9 +89,13 @@ def free_port() -> int:
 class MailSink:
     """Start/stop a keeping SMTP server; `messages` is what it has received."""
 
-    def __init__(self, port: int | None = None, folder: Path | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, folder: Path | None = None, **smtp_options: Any
+    ) -> None:
+        """`smtp_options` go to aiosmtpd (TLS, authentication), for tests of those paths."""
         self.port = port or free_port()
         self.handler = KeepingHandler(folder)
+        self._options = smtp_options
         self._controller: Controller | None = None
 
     @property
@@ -99,7 +103,9 @@ class MailSink:
         return self.handler.messages
 
     def start(self) -> MailSink:
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, **self._options
+        )
         self._controller.start()
         return self
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789"
@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 30.0
+    smtp_validate_certs: bool = True
+    smtp_ca_file: str | None = None
+    smtp_pool_size: int = Field(default=4, ge=1, le=64)
+    smtp_max_per_second: float | None = Field(default=None, gt=0)
     mail_from: str = "samtale <samtale@samtale.local>"
     mail_reply_to: str | None = None
     mail_domain: str = "samtale.local"

@@ -32,6 +32,10 @@ def smtp_sender(settings: Settings) -> SmtpSender:
             username=settings.smtp_username,
             password=settings.smtp_password,
             timeout=settings.smtp_timeout_seconds,
+            validate_certs=settings.smtp_validate_certs,
+            ca_file=settings.smtp_ca_file,
+            pool_size=settings.smtp_pool_size,
+            max_per_second=settings.smtp_max_per_second,
         )
     )
 

@@ -1,7 +1,10 @@
-"""Send through a real SMTP relay, telling a permanent refusal from a passing outage."""
+"""Send through a real SMTP relay: pooled connections, an optional rate limit, and errors
+told apart, a permanent refusal from a passing outage."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -25,36 +28,106 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    validate_certs: bool = True
+    ca_file: str | None = None
+    pool_size: int = 4
+    max_per_second: float | None = None
+
+
+class RateLimit:
+    """At most `per_second` sends, spaced evenly: relays throttle bursts."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 class SmtpSender:
+    """Keeps up to `pool_size` open connections and reuses them across sends."""
+
     def __init__(self, config: SmtpConfig) -> None:
         self._c = config
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(config.pool_size)
+        self._rate = RateLimit(config.max_per_second) if config.max_per_second else None
 
     async def send(self, message: EmailMessage) -> None:
-        c = self._c
-        try:
-            refused, _ = await aiosmtplib.send(
-                message,
-                hostname=c.host,
-                port=c.port,
-                start_tls=c.starttls,
-                use_tls=c.implicit_tls,
-                username=c.username,
-                password=c.password,
-                timeout=c.timeout,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as e:
-            if all(r.code >= 500 for r in e.recipients):
-                raise PermanentSmtpError(str(e)) from e
-            raise TransientSmtpError(str(e)) from e
-        except aiosmtplib.SMTPResponseException as e:
-            if 500 <= e.code < 600 and e.code not in (530, 535):
-                raise PermanentSmtpError(f"{e.code} {e.message}") from e
-            raise TransientSmtpError(f"{e.code} {e.message}") from e
-        except (aiosmtplib.SMTPException, OSError) as e:
-            raise TransientSmtpError(str(e) or type(e).__name__) from e
+        async with self._slots:
+            if self._rate:
+                await self._rate.wait()
+            client = self._idle.pop() if self._idle else None
+            if client is not None:
+                try:
+                    refused = await self._send_on(client, message)
+                except (aiosmtplib.SMTPServerDisconnected, ConnectionError, TimeoutError):
+                    # The relay closed an idle connection: one fresh try before giving up.
+                    client = None
+            if client is None:
+                client = await self._connect()
+                refused = await self._send_on(client, message)
+            self._idle.append(client)
         if refused:
             # Delivered to the others already: a retry would send them a duplicate.
             reasons = ", ".join(f"{addr}: {r.code} {r.message}" for addr, r in refused.items())
             raise PermanentSmtpError(f"some recipients were refused ({reasons})")
+
+    async def close(self) -> None:
+        while self._idle:
+            client = self._idle.pop()
+            if client.is_connected:
+                await client.quit()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        c = self._c
+        client = aiosmtplib.SMTP(
+            hostname=c.host,
+            port=c.port,
+            use_tls=c.implicit_tls,
+            start_tls=c.starttls,
+            validate_certs=c.validate_certs,
+            cert_bundle=c.ca_file,
+            timeout=c.timeout,
+            username=c.username,
+            password=c.password,
+        )
+        try:
+            await client.connect()
+        except (aiosmtplib.SMTPException, OSError) as e:
+            raise classify(e) from e
+        return client
+
+    async def _send_on(
+        self, client: aiosmtplib.SMTP, message: EmailMessage
+    ) -> dict[str, aiosmtplib.SMTPResponse]:
+        try:
+            refused, _ = await client.send_message(message)
+            return refused
+        except (aiosmtplib.SMTPServerDisconnected, ConnectionError, TimeoutError):
+            client.close()
+            raise
+        except (aiosmtplib.SMTPException, OSError) as e:
+            # The connection's state is unknown after an error: do not pool it again.
+            client.close()
+            raise classify(e) from e
+
+
+def classify(e: BaseException) -> Exception:
+    if isinstance(e, aiosmtplib.SMTPRecipientsRefused):
+        if all(r.code >= 500 for r in e.recipients):
+            return PermanentSmtpError(str(e))
+        return TransientSmtpError(str(e))
+    if isinstance(e, aiosmtplib.SMTPResponseException):
+        # 530/535 are authentication problems: a configuration fix, then it goes through.
+        if 500 <= e.code < 600 and e.code not in (530, 535):
+            return PermanentSmtpError(f"{e.code} {e.message}")
+        return TransientSmtpError(f"{e.code} {e.message}")
+    return TransientSmtpError(str(e) or type(e).__name__)
