@@ -6,6 +6,7 @@ there as an .eml file that any mail client opens, with an index.html to browse.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import socket
 import threading
@@ -23,6 +24,7 @@ class KeepingHandler:
         self.messages: list[EmailMessage] = []
         self.folder = folder
         self.refuse = refuse if refuse is not None else set()
+        self.reply_delay = 0.0  # seconds between keeping a message and answering 250
         self._lock = threading.Lock()
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
@@ -47,6 +49,8 @@ class KeepingHandler:
         if self.folder:
             (self.folder / f"{n:06d}.eml").write_bytes(raw)
             self._write_index()
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         return "250 Message accepted"
 
     def _write_index(self) -> None:

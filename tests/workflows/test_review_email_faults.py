@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -89,3 +90,36 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
     await handle.execute_update(ReviewWorkflow.cancel, Cancel(Actor(MANAGER.id), "test over"))
     await handle.result()
     record_history("review_refused_invitation_hr_told", (await handle.fetch_history()).to_json())
+
+
+async def test_a_worker_dying_mid_send_resends_with_the_same_message_id(
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: async_sessionmaker,
+    sink: MailSink,
+) -> None:
+    """The relay has the message but the worker dies before hearing 250: the rare resend
+    carries the same Message-ID, so mail clients and people can tell it is the same mail."""
+    sink.handler.reply_delay = 30
+    first = build_worker(time_env.client, settings, sessions)
+    first_run = asyncio.create_task(first.run())
+    handle = await start(time_env, settings.task_queue)
+    start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
+    await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
+    await mail_arrived(sink, "invitation")
+    await first.shutdown()
+    await first_run
+
+    sink.handler.reply_delay = 0
+    # The stopping worker reports the attempt as failed; the retry follows the backoff.
+    async with build_worker(time_env.client, settings, sessions):
+        await mail_arrived(sink, "invitation", count=2)
+        once, again = sink.messages
+        assert once["Message-ID"] == again["Message-ID"]
+
+        async def logged_sent() -> bool:
+            async with sessions() as s:
+                d = await review_detail(s, handle.id)
+                return bool(d and [(m.status, m.attempts) for m in d.emails] == [("sent", 2)])
+
+        await eventually(logged_sent, "the log to show one email sent on the second attempt")
