@@ -1,88 +1,29 @@
-"""The send_email activity: render, log, send once per idempotency key."""
+"""The send_email activity: one review email, sent at most once per idempotency key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.mail.compose import compose, message_id
-from activities.mail.ical import build_ics, invite_for
-from activities.mail.smtp import PermanentSmtpError, SmtpSender, TransientSmtpError
-from activities.mail.templates import render
-from store import emails as log
+from activities.mail.mailer import Mailer
+from activities.mail.smtp import PermanentSmtpError
 from workflows.contracts import EmailOutcome, EmailRequest
 
 
-@dataclass(frozen=True)
-class MailConfig:
-    sender: str
-    reply_to: str | None
-    domain: str
-    base_url: str
-
-
 class EmailActivities:
-    def __init__(
-        self, *, smtp: SmtpSender, sessions: async_sessionmaker, config: MailConfig
-    ) -> None:
-        self._smtp = smtp
-        self._sessions = sessions
-        self._config = config
+    def __init__(self, mailer: Mailer) -> None:
+        self._mailer = mailer
 
     @activity.defn(name="send_email")
     async def send_email(self, req: EmailRequest) -> EmailOutcome:
         # The workflow's clock, not the host's: the Date header and the log then say
         # when the review meant to send, also under the time-skipping test server.
         now = activity.info().current_attempt_scheduled_time
-        c = self._config
-        mid = message_id(req.key, c.domain)
-        link = f"{c.base_url.rstrip('/')}/reviews/{req.review_id}"
-        rendered = render(req.kind, req.language, req.context, recipient=req.to[0].name, link=link)
-        async with self._sessions.begin() as session:
-            row = await log.claim(
-                session,
-                key=req.key,
-                review_id=req.review_id,
-                kind=req.kind.value,
-                language=req.language,
-                to_addrs=[p.email for p in req.to],
-                cc_addrs=[p.email for p in req.cc],
-                subject=rendered.subject,
-                message_id=mid,
-                now=now,
-            )
-            if row.status == log.SENT:
-                return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
-        invite = invite_for(req, domain=c.domain, stamp=now, link=link)
-        calendar = (build_ics(invite), invite.method) if invite else None
-        message = compose(
-            req,
-            rendered,
-            sender=c.sender,
-            reply_to=c.reply_to,
-            domain=c.domain,
-            date=now,
-            calendar=calendar,
-        )
         try:
-            await self._smtp.send(message)
+            return await self._mailer.deliver(req, now)
         except PermanentSmtpError as e:
-            await self._mark(req.key, log.FAILED, now, str(e))
             raise ApplicationError(
                 f"the mail relay refused {req.kind.value}: {e}",
                 type="PermanentEmailFailure",
                 non_retryable=True,
             ) from e
-        except TransientSmtpError as e:
-            await self._mark(req.key, log.SENDING, now, str(e))
-            raise
-        await self._mark(req.key, log.SENT, now)
-        return EmailOutcome(key=req.key, status="sent", message_id=mid)
-
-    async def _mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
-        async with self._sessions.begin() as session:
-            await log.mark(session, key, status=status, now=now, error=error)

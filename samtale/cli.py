@@ -26,6 +26,18 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="bring the database to the newest schema")
     add = sub.add_parser("add-employees", help="add employees from a JSON list")
     add.add_argument("file", type=Path)
+    digest = sub.add_parser("manager-digest", help="the weekly email to every manager")
+    digest.add_argument("state", choices=["on", "off"])
+    digest.add_argument(
+        "--weekday",
+        type=int,
+        default=1,
+        choices=range(7),
+        help="0 Sunday, 1 Monday (default) … 6 Saturday",
+    )
+    digest.add_argument(
+        "--hour", type=int, default=7, choices=range(24), help="hour in Europe/Oslo (default 7)"
+    )
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -54,6 +66,23 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     elif args.command == "add-employees":
         sys.exit(asyncio.run(_add_employees(settings, args.file)))
+    elif args.command == "manager-digest":
+        asyncio.run(_manager_digest(settings, args.state == "on", args.weekday, args.hour))
+
+
+async def _manager_digest(settings: Settings, on: bool, weekday: int, hour: int) -> None:
+    from samtale.schedules import disable_manager_digest, enable_manager_digest
+    from samtale.temporal import connect
+
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    if on:
+        await enable_manager_digest(
+            client, task_queue=settings.task_queue, weekday=weekday, hour=hour
+        )
+        print(f"manager digest on: weekday {weekday} at {hour:02d}:00 Europe/Oslo")
+    else:
+        existed = await disable_manager_digest(client)
+        print("manager digest off" if existed else "manager digest was not on")
 
 
 async def _migrate(settings: Settings) -> None:

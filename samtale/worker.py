@@ -10,16 +10,19 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.email import EmailActivities, MailConfig
+from activities.digests import DigestActivities
+from activities.email import EmailActivities
+from activities.mail.mailer import MailConfig, Mailer
 from activities.mail.smtp import SmtpConfig, SmtpSender
 from activities.readmodel import ReadModelActivities
 from samtale.settings import Settings
 from samtale.temporal import connect
 from store.db import create_engine, session_factory
 from store.migrate import upgrade
+from workflows.digest import ManagerDigestWorkflow
 from workflows.review import ReviewWorkflow
 
-WORKFLOWS: Sequence[type] = (ReviewWorkflow,)
+WORKFLOWS: Sequence[type] = (ReviewWorkflow, ManagerDigestWorkflow)
 
 
 def smtp_sender(settings: Settings) -> SmtpSender:
@@ -49,12 +52,16 @@ def mail_config(settings: Settings) -> MailConfig:
     )
 
 
+def mailer(settings: Settings, sessions: async_sessionmaker) -> Mailer:
+    return Mailer(smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings))
+
+
 def activities_for(settings: Settings, sessions: async_sessionmaker) -> list[Any]:
-    email = EmailActivities(
-        smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings)
-    )
+    shared = mailer(settings, sessions)
+    email = EmailActivities(shared)
+    digests = DigestActivities(mailer=shared, sessions=sessions)
     readmodel = ReadModelActivities(sessions)
-    return [email.send_email, readmodel.sync_review]
+    return [email.send_email, readmodel.sync_review, digests.send_manager_digests]
 
 
 def build_worker(client: Client, settings: Settings, sessions: async_sessionmaker) -> Worker:

@@ -241,3 +241,24 @@ class ReviewSync:
 
     state: ReviewState
     events: list[TimelineEvent] = field(default_factory=list)
+
+
+@dataclass
+class DigestInput:
+    """The ISO week (e.g. 2027-W07) to send for; by default the week the run starts in, so a
+    schedule needs no input. Naming a week re-sends only what that week did not send."""
+
+    week: str | None = None
+
+
+@dataclass
+class DigestRun:
+    week: str  # ISO week, e.g. 2027-W07: part of each digest's idempotency key
+    today: date
+
+
+@dataclass
+class DigestResult:
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0

@@ -11,7 +11,7 @@ from activities.email import EmailActivities
 from activities.mail.smtp import TransientSmtpError
 from samtale.mailsink import MailSink, free_port
 from samtale.settings import Settings
-from samtale.worker import mail_config, smtp_sender
+from samtale.worker import mailer
 from store.models import SentEmail
 from tests.factories import EMPLOYEE, MANAGER
 from workflows.contracts import EmailKind, EmailRequest
@@ -36,9 +36,7 @@ def invitation(key: str = "review-1:invitation:0") -> EmailRequest:
 
 
 def activities(settings: Settings, sessions: async_sessionmaker) -> EmailActivities:
-    return EmailActivities(
-        smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings)
-    )
+    return EmailActivities(mailer(settings, sessions))
 
 
 async def row(sessions: async_sessionmaker, key: str) -> SentEmail:

@@ -1,0 +1,86 @@
+"""Deliver one EmailRequest at most once: render, log, compose, send, record the outcome.
+
+The single place that knows the send-once protocol; the send_email activity and
+the digest activity both deliver through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from activities.mail.compose import compose, message_id
+from activities.mail.ical import build_ics, invite_for
+from activities.mail.smtp import PermanentSmtpError, SmtpSender, TransientSmtpError
+from activities.mail.templates import render
+from store import emails as log
+from workflows.contracts import EmailOutcome, EmailRequest
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    sender: str
+    reply_to: str | None
+    domain: str
+    base_url: str
+
+
+class Mailer:
+    def __init__(
+        self, *, smtp: SmtpSender, sessions: async_sessionmaker, config: MailConfig
+    ) -> None:
+        self._smtp = smtp
+        self._sessions = sessions
+        self._config = config
+
+    def link(self, req: EmailRequest) -> str:
+        base = self._config.base_url.rstrip("/")
+        return f"{base}{req.context.get('link_path') or f'/reviews/{req.review_id}'}"
+
+    async def deliver(self, req: EmailRequest, now: datetime) -> EmailOutcome:
+        """Raises PermanentSmtpError (recorded as failed) or TransientSmtpError (retry)."""
+        c = self._config
+        mid = message_id(req.key, c.domain)
+        link = self.link(req)
+        rendered = render(req.kind, req.language, req.context, recipient=req.to[0].name, link=link)
+        async with self._sessions.begin() as session:
+            row = await log.claim(
+                session,
+                key=req.key,
+                review_id=req.review_id,
+                kind=req.kind.value,
+                language=req.language,
+                to_addrs=[p.email for p in req.to],
+                cc_addrs=[p.email for p in req.cc],
+                subject=rendered.subject,
+                message_id=mid,
+                now=now,
+            )
+            if row.status == log.SENT:
+                return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
+        invite = invite_for(req, domain=c.domain, stamp=now, link=link)
+        message = compose(
+            req,
+            rendered,
+            sender=c.sender,
+            reply_to=c.reply_to,
+            domain=c.domain,
+            date=now,
+            calendar=(build_ics(invite), invite.method) if invite else None,
+        )
+        try:
+            await self._smtp.send(message)
+        except PermanentSmtpError as e:
+            await self._mark(req.key, log.FAILED, now, str(e))
+            raise
+        except TransientSmtpError as e:
+            await self._mark(req.key, log.SENDING, now, str(e))
+            raise
+        await self._mark(req.key, log.SENT, now)
+        return EmailOutcome(key=req.key, status="sent", message_id=mid)
+
+    async def _mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
+        async with self._sessions.begin() as session:
+            await log.mark(session, key, status=status, now=now, error=error)
