@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 import aiosmtplib
+
+from activities.mail.compose import Outgoing
 
 
 class PermanentSmtpError(Exception):
@@ -60,7 +61,7 @@ class SmtpSender:
         self._slots = asyncio.Semaphore(config.pool_size)
         self._rate = RateLimit(config.max_per_second) if config.max_per_second else None
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Outgoing) -> None:
         async with self._slots:
             if self._rate:
                 await self._rate.wait()
@@ -106,10 +107,10 @@ class SmtpSender:
         return client
 
     async def _send_on(
-        self, client: aiosmtplib.SMTP, message: EmailMessage
+        self, client: aiosmtplib.SMTP, message: Outgoing
     ) -> dict[str, aiosmtplib.SMTPResponse]:
         try:
-            refused, _ = await client.send_message(message)
+            refused, _ = await client.sendmail(message.sender, message.recipients, message.data)
             return refused
         except (aiosmtplib.SMTPServerDisconnected, ConnectionError, TimeoutError):
             client.close()

@@ -14,6 +14,7 @@ import pytest
 import trustme
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from activities.mail.compose import Outgoing
 from activities.mail.smtp import (
     PermanentSmtpError,
     SmtpConfig,
@@ -52,11 +53,11 @@ def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult
     return AuthResult(success=ok)
 
 
-def message(n: int = 1) -> EmailMessage:
+def message(n: int = 1) -> Outgoing:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "s@example.no", "kari@example.no", f"m{n}"
     msg.set_content("hei")
-    return msg
+    return Outgoing(sender="s@example.no", recipients=["kari@example.no"], data=msg.as_bytes())
 
 
 @pytest.fixture
