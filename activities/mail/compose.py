@@ -84,8 +84,10 @@ def compose(
     )
 
 
-def _text(content: str, subtype: str, **params: str) -> MIMENonMultipart:
-    part = MIMENonMultipart("text", subtype, **params)
+def _text(content: str, subtype: str, method: str | None = None) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    if method:
+        part.set_param("method", method)
     part.set_payload(content, _UTF8)
     return part
 
