@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from api import errors
-from api.routes import actions, cycles, email_templates, employees, reviews
+from api.routes import actions, cycles, email_templates, employees, imports, reviews
 from samtale.settings import Settings
 from samtale.temporal import connect
 from store.db import create_engine, session_factory
@@ -57,7 +57,7 @@ def create_app(
     app.state.temporal = temporal
     app.state.clock = clock or _system_clock
     errors.install(app)
-    for module in (employees, cycles, reviews, actions, email_templates):
+    for module in (employees, imports, cycles, reviews, actions, email_templates):
         app.include_router(module.router)
 
     if settings.env == "development":

@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="bring the database to the newest schema")
     add = sub.add_parser("add-employees", help="add employees from a JSON list")
     add.add_argument("file", type=Path)
+    imp = sub.add_parser("import-org", help="sync employees from an HR-system CSV export")
+    imp.add_argument("file", type=Path)
     digest = sub.add_parser("manager-digest", help="the weekly email to every manager")
     digest.add_argument("state", choices=["on", "off"])
     digest.add_argument(
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     elif args.command == "add-employees":
         sys.exit(asyncio.run(_add_employees(settings, args.file)))
+    elif args.command == "import-org":
+        sys.exit(asyncio.run(_import_org(settings, args.file)))
     elif args.command == "manager-digest":
         asyncio.run(_manager_digest(settings, args.state == "on", args.weekday, args.hour))
 
@@ -123,4 +127,36 @@ async def _add_employees(settings: Settings, file: Path) -> int:
     finally:
         await engine.dispose()
     print(json.dumps({"added": len(rows)}))
+    return 0
+
+
+async def _import_org(settings: Settings, file: Path) -> int:
+    from org.csv_import import InvalidFile, parse
+    from store.db import create_engine, session_factory
+    from store.migrate import upgrade
+    from store.org_sync import sync_org
+    from workflows.calendar import OSLO
+
+    try:
+        snapshot = parse(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"cannot read {file}: {e}", file=sys.stderr)
+        return 2
+    except InvalidFile as e:
+        print(f"nothing imported; {len(e.problems)} problem(s):", file=sys.stderr)
+        for p in e.problems:
+            print(f"  {file}:{p}", file=sys.stderr)
+        return 1
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        now = datetime.now(UTC)
+        async with session_factory(engine).begin() as session:
+            report = await sync_org(session, snapshot, today=now.astimezone(OSLO).date(), now=now)
+    finally:
+        await engine.dispose()
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, left {len(report.left)}, "
+        f"unchanged {report.unchanged}"
+    )
     return 0

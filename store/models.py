@@ -23,6 +23,15 @@ class Base(DeclarativeBase):
     pass
 
 
+class OrgUnit(Base):
+    __tablename__ = "org_units"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("org_units.id"), index=True, default=None
+    )
+
+
 class Employee(Base):
     __tablename__ = "employees"
 
@@ -36,6 +45,11 @@ class Employee(Base):
     is_hr: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    org_unit_id: Mapped[str | None] = mapped_column(
+        ForeignKey("org_units.id"), index=True, default=None
+    )
+    start_date: Mapped[date | None] = mapped_column(Date, default=None)
+    end_date: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class Cycle(Base):
@@ -48,6 +62,9 @@ class Cycle(Base):
     window_end: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(ForeignKey("employees.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scope: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list of unit ids
+    status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
+    final_figures: Mapped[str | None] = mapped_column(Text, default=None)  # JSON
 
 
 class Review(Base):
@@ -55,12 +72,14 @@ class Review(Base):
     __table_args__ = (
         Index("ix_reviews_cycle_phase", "cycle_id", "phase"),
         Index("ix_reviews_manager_phase", "manager_id", "phase"),
+        Index("ix_reviews_cycle_unit_phase", "cycle_id", "org_unit_id", "phase"),
     )
 
     id: Mapped[str] = mapped_column(String(160), primary_key=True)
     cycle_id: Mapped[str] = mapped_column(ForeignKey("cycles.id"))
     employee_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), index=True)
     manager_id: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    org_unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
     phase: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""The organisation as HR systems export it: parsing and validating employee files."""

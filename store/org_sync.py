@@ -1,0 +1,117 @@
+"""Apply an organisation snapshot: a re-import is a sync, and the same file twice changes nothing.
+
+New employees are added, changes of name, email, language, manager, unit and
+dates applied, and those who left (an end date passed, or no longer in the
+export) marked inactive. HR users absent from the export keep their access:
+HR systems rarely list the people who administer samtale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from org.csv_import import Row, Snapshot
+from store.models import Employee, OrgUnit
+
+_FIELDS = (
+    "name",
+    "email",
+    "language",
+    "manager_id",
+    "org_unit_id",
+    "start_date",
+    "end_date",
+    "active",
+)
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    manager_changed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+async def sync_org(
+    session: AsyncSession, snap: Snapshot, *, today: date, now: datetime
+) -> SyncReport:
+    await _sync_units(session, snap.units)
+    existing = {e.id: e for e in await session.scalars(select(Employee))}
+    report = SyncReport()
+    for row in _managers_first(snap.rows):
+        values = _values(row, today)
+        emp = existing.get(row.employee_id)
+        if emp is None:
+            session.add(Employee(id=row.employee_id, is_hr=False, created_at=now, **values))
+            report.added.append(row.employee_id)
+            continue
+        changed = [f for f in _FIELDS if getattr(emp, f) != values[f]]
+        if not changed:
+            report.unchanged += 1
+            continue
+        if "manager_id" in changed:
+            report.manager_changed.append((emp.id, emp.manager_id, row.manager_id))
+        if "active" in changed and not values["active"]:
+            report.left.append(emp.id)
+        else:
+            report.updated.append(emp.id)
+        for f in changed:
+            setattr(emp, f, values[f])
+    in_file = {r.employee_id for r in snap.rows}
+    for emp in existing.values():
+        if emp.id not in in_file and emp.active and not emp.is_hr:
+            emp.active = False
+            report.left.append(emp.id)
+    await session.flush()
+    return report
+
+
+def _values(row: Row, today: date) -> dict[str, object]:
+    return {
+        "name": row.name,
+        "email": row.email,
+        "language": row.language,
+        "manager_id": row.manager_id,
+        "org_unit_id": row.org_unit,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "active": row.end_date is None or row.end_date > today,
+    }
+
+
+def _managers_first(rows: list[Row]) -> list[Row]:
+    """Inserts in this order keep the manager foreign key true at every row (no cycles:
+    the file was validated)."""
+    by_id = {r.employee_id: r for r in rows}
+    placed: set[str] = set()
+    out: list[Row] = []
+    for r in rows:
+        chain: list[Row] = []
+        cur: Row | None = r
+        while cur is not None and cur.employee_id not in placed:
+            chain.append(cur)
+            placed.add(cur.employee_id)
+            cur = by_id.get(cur.manager_id) if cur.manager_id else None
+        out.extend(reversed(chain))
+    return out
+
+
+async def _sync_units(session: AsyncSession, units: dict[str, str | None]) -> None:
+    """New units go in without a parent, then every parent is set: no insert order to get
+    right."""
+    existing = {u.id: u for u in await session.scalars(select(OrgUnit))}
+    for u in units:
+        if u not in existing:
+            existing[u] = OrgUnit(id=u, parent_id=None)
+            session.add(existing[u])
+    await session.flush()
+    for u, parent in units.items():
+        if existing[u].parent_id != parent:
+            existing[u].parent_id = parent
+    await session.flush()

@@ -1,0 +1,78 @@
+"""A re-import is a sync: joiners added, changes applied, leavers marked, a repeat is a no-op."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from org.csv_import import parse
+from store.models import Employee, OrgUnit
+from store.org_sync import SyncReport, sync_org
+
+TODAY = date(2027, 2, 1)
+HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date\n"
+V1 = HEADER + (
+    "ceo,Anne Dahl,anne@example.no,nb,,Konsern,,,\n"
+    "m1,Ola Nordmann,ola@example.no,nb,ceo,Salg,Konsern,,\n"
+    "m2,Siri Moe,siri@example.no,nb,ceo,Drift,Konsern,,\n"
+    "e1,Kari Hansen,kari@example.no,en,m1,Salg Vest,Salg,,\n"
+    "e2,Per Berg,per@example.no,nb,m1,Salg Vest,Salg,,\n"
+)
+
+
+async def sync(db: async_sessionmaker, text: str) -> SyncReport:
+    async with db.begin() as session:
+        return await sync_org(session, parse(text), today=TODAY, now=datetime.now(UTC))
+
+
+async def employee(db: async_sessionmaker, eid: str) -> Employee:
+    async with db() as session:
+        found = await session.get(Employee, eid)
+    assert found is not None
+    return found
+
+
+async def test_a_first_import_adds_everyone_and_the_unit_tree(db: async_sessionmaker) -> None:
+    report = await sync(db, V1)
+    assert sorted(report.added) == ["ceo", "e1", "e2", "m1", "m2"]
+    async with db() as session:
+        units = {u.id: u.parent_id for u in await session.scalars(select(OrgUnit))}
+    assert units == {"Konsern": None, "Salg": "Konsern", "Drift": "Konsern", "Salg Vest": "Salg"}
+
+
+async def test_the_same_file_twice_changes_nothing(db: async_sessionmaker) -> None:
+    await sync(db, V1)
+    again = await sync(db, V1)
+    assert (again.added, again.updated, again.left, again.unchanged) == ([], [], [], 5)
+
+
+async def test_a_reimport_applies_joiners_changes_and_leavers(db: async_sessionmaker) -> None:
+    await sync(db, V1)
+    v2 = HEADER + (
+        "ceo,Anne Dahl,anne@example.no,nb,,Konsern,,,\n"
+        "m1,Ola Nordmann,ola.nordmann@example.no,nb,ceo,Salg,Konsern,,\n"
+        "m2,Siri Moe,siri@example.no,nb,ceo,Drift,Konsern,,\n"
+        "e1,Kari Hansen,kari@example.no,en,m2,Drift,Konsern,,\n"
+        "e3,Nils Ås,nils@example.no,nb,m2,Drift,Konsern,2027-01-15,\n"
+        "e2,Per Berg,per@example.no,nb,m1,Salg Vest,Salg,,2027-01-31\n"
+    )
+    report = await sync(db, v2)
+    assert report.added == ["e3"]
+    assert sorted(report.updated) == ["e1", "m1"]
+    assert report.left == ["e2"]
+    assert report.manager_changed == [("e1", "m1", "m2")]
+    assert (await employee(db, "m1")).email == "ola.nordmann@example.no"
+    assert not (await employee(db, "e2")).active
+
+
+async def test_someone_missing_from_the_export_has_left_but_hr_keeps_access(
+    db: async_sessionmaker,
+) -> None:
+    first = await sync(db, V1)
+    # The seeded people are not in this export: they have left, except HR.
+    assert sorted(first.left) == ["e-100", "m-10", "m-20"]
+    assert (await employee(db, "hr-1")).active
+    report = await sync(db, V1.replace("e2,Per Berg,per@example.no,nb,m1,Salg Vest,Salg,,\n", ""))
+    assert report.left == ["e2"]
