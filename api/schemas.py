@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -79,11 +79,14 @@ class CycleIn(Strict):
     year: int = Field(ge=2000, le=2100)
     window_start: date
     window_end: date
-    employee_ids: list[Id] | None = Field(
-        None,
-        description="Start reviews for these employees only; default: every active "
-        "employee who has a manager",
+    scope: list[Id] | None = Field(
+        default=None,
+        description="Org units whose employees (sub-units included) get a review; "
+        "default: every active employee who has a manager",
         max_length=5000,
+    )
+    employee_ids: list[Id] | None = Field(
+        default=None, description="Or exactly these employees", max_length=5000
     )
     policy: PolicyIn = Field(default_factory=PolicyIn)
 
@@ -94,7 +97,31 @@ class CycleOut(BaseModel):
     year: int
     window_start: date
     window_end: date
-    reviews_started: int
+    status: str
+    scope: list[str] | None
+
+
+class CountsOut(BaseModel):
+    total: int
+    phases: dict[str, int]
+    slipping: dict[str, int]
+
+
+class UnitProgress(CountsOut):
+    unit: str
+    parent: str | None
+
+
+class CycleProgress(CycleOut):
+    """Counts come from the read model; `units` hold each unit with its sub-units rolled up."""
+
+    overall: CountsOut
+    units: list[UnitProgress]
+    final_figures: dict[str, object] | None
+
+
+class CancelCycleIn(Strict):
+    reason: str = Field(max_length=500)
 
 
 class ScheduleIn(Strict):
@@ -167,9 +194,24 @@ class ReviewItem(BaseModel):
     employee_id: str
     employee_name: str
     manager_id: str
+    org_unit: str | None
     phase: str
     phase_since: datetime
     meeting_start: datetime | None
+
+    @classmethod
+    def from_row(cls, r: Any, employee_name: str) -> ReviewItem:
+        return cls(
+            id=r.id,
+            cycle_id=r.cycle_id,
+            employee_id=r.employee_id,
+            employee_name=employee_name,
+            manager_id=r.manager_id,
+            org_unit=r.org_unit_id,
+            phase=r.phase,
+            phase_since=r.phase_since,
+            meeting_start=r.meeting_start,
+        )
 
 
 class ReviewOut(BaseModel):

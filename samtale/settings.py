@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     mail_reply_to: str | None = None
     mail_domain: str = "samtale.local"
     base_url: str = "http://localhost:8000"
+    kickoff_page_size: int = Field(default=500, ge=1, le=5000)
+    kickoff_concurrent_starts: int = Field(default=48, ge=1, le=500)
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
     data_dir: str = "var"

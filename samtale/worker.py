@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.cycle_close import CycleCloseActivities
 from activities.digests import DigestActivities
 from activities.email import EmailActivities
+from activities.kickoff import KickoffActivities
 from activities.mail.mailer import MailConfig, Mailer
 from activities.mail.smtp import SmtpConfig, SmtpSender
 from activities.readmodel import ReadModelActivities
@@ -19,10 +21,11 @@ from samtale.settings import Settings
 from samtale.temporal import connect
 from store.db import create_engine, session_factory
 from store.migrate import upgrade
+from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
 from workflows.review import ReviewWorkflow
 
-WORKFLOWS: Sequence[type] = (ReviewWorkflow, ManagerDigestWorkflow)
+WORKFLOWS: Sequence[type] = (ReviewWorkflow, CycleWorkflow, ManagerDigestWorkflow)
 
 
 def smtp_sender(settings: Settings) -> SmtpSender:
@@ -56,20 +59,40 @@ def mailer(settings: Settings, sessions: async_sessionmaker) -> Mailer:
     return Mailer(smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings))
 
 
-def activities_for(settings: Settings, sessions: async_sessionmaker) -> list[Any]:
+def activities_for(client: Client, settings: Settings, sessions: async_sessionmaker) -> list[Any]:
     shared = mailer(settings, sessions)
     email = EmailActivities(shared)
     digests = DigestActivities(mailer=shared, sessions=sessions)
+    kickoff = KickoffActivities(
+        client=client,
+        sessions=sessions,
+        mailer=shared,
+        task_queue=settings.task_queue,
+        page_size=settings.kickoff_page_size,
+        concurrent_starts=settings.kickoff_concurrent_starts,
+    )
+    close = CycleCloseActivities(client=client, sessions=sessions)
     readmodel = ReadModelActivities(sessions)
-    return [email.send_email, readmodel.sync_review, digests.send_manager_digests]
+    return [
+        email.send_email,
+        readmodel.sync_review,
+        digests.send_manager_digests,
+        kickoff.start_cycle_reviews,
+        kickoff.send_kickoff_emails,
+        close.finish_cycle,
+    ]
 
 
-def build_worker(client: Client, settings: Settings, sessions: async_sessionmaker) -> Worker:
+def build_worker(
+    client: Client, settings: Settings, sessions: async_sessionmaker, **options: Any
+) -> Worker:
+    """`options` go to the Worker as they are (tests use them to tune caching)."""
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(settings, sessions),
+        activities=activities_for(client, settings, sessions),
+        **options,
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 Sessions = async_sessionmaker
+T = TypeVar("T")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -29,3 +32,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+async def finish_even_if_cancelled(work: Awaitable[T]) -> T:
+    """Run a unit of work to its commit or rollback even if the caller is cancelled.
+
+    A cancelled activity (a stopping worker) would otherwise abandon a transaction inside
+    the driver: on SQLite that connection keeps the write lock and the next writer waits
+    until it times out."""
+    return await asyncio.shield(work)

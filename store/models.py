@@ -65,6 +65,7 @@ class Cycle(Base):
     scope: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list of unit ids
     status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
     final_figures: Mapped[str | None] = mapped_column(Text, default=None)  # JSON
+    policy: Mapped[str | None] = mapped_column(Text, default=None)  # JSON of Policy
 
 
 class Review(Base):

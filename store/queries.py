@@ -20,6 +20,7 @@ class ReviewFilter:
     manager_id: str | None = None
     employee_id: str | None = None
     visible_to: str | None = None  # None: everybody's (HR); else reviews this person is in
+    units: set[str] | None = None  # reviews of employees in these org units
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def _filtered(q: Select, f: ReviewFilter) -> Select:
     ):
         if value is not None:
             q = q.where(column == value)
+    if f.units is not None:
+        q = q.where(Review.org_unit_id.in_(f.units))
     if f.visible_to is not None:
         q = q.where(or_(Review.manager_id == f.visible_to, Review.employee_id == f.visible_to))
     return q

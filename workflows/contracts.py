@@ -90,6 +90,9 @@ class ReviewInput:
     hr: Person
     policy: Policy = field(default_factory=Policy)
     window_end: date | None = None
+    # Set by a cycle kickoff that already wrote the review's first read-model row: the
+    # review then skips its own first write (at 10,000 reviews, 10,000 activities).
+    registered: bool = False
 
 
 @dataclass(frozen=True)
@@ -262,3 +265,30 @@ class DigestResult:
     sent: int = 0
     already_sent: int = 0
     failed: int = 0
+
+
+@dataclass
+class CycleInput:
+    cycle_id: str
+    name: str
+    window_start: date
+    window_end: date
+    hr: Person
+    policy: Policy = field(default_factory=Policy)
+    scope: list[str] | None = None  # org unit ids, sub-units included; None: everybody
+    employee_ids: list[str] | None = None  # or exactly these employees
+
+
+@dataclass
+class KickoffResult:
+    reviews: int = 0
+    emails_sent: int = 0
+
+
+@dataclass
+class CycleEnd:
+    cycle_id: str
+    status: str  # "finished" or "cancelled"
+    hr: Person
+    reason: str = ""
+    reviews: int = 0

@@ -96,6 +96,10 @@ class ReviewWorkflow:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._synced = -1
         self._record("started")
+        if inp.registered:
+            # The kickoff already wrote this first row and event (see ReviewInput).
+            self._events.clear()
+            self._synced = self._s.version
 
     # ---- the main loop -------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from activities.mail.ical import build_ics, invite_for
 from activities.mail.smtp import PermanentSmtpError, SmtpSender, TransientSmtpError
 from activities.mail.templates import render
 from store import emails as log
+from store.db import finish_even_if_cancelled
+from store.models import SentEmail
 from workflows.contracts import EmailOutcome, EmailRequest
 
 
@@ -45,21 +47,9 @@ class Mailer:
         mid = message_id(req.key, c.domain)
         link = self.link(req)
         rendered = render(req.kind, req.language, req.context, recipient=req.to[0].name, link=link)
-        async with self._sessions.begin() as session:
-            row = await log.claim(
-                session,
-                key=req.key,
-                review_id=req.review_id,
-                kind=req.kind.value,
-                language=req.language,
-                to_addrs=[p.email for p in req.to],
-                cc_addrs=[p.email for p in req.cc],
-                subject=rendered.subject,
-                message_id=mid,
-                now=now,
-            )
-            if row.status == log.SENT:
-                return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
+        row = await finish_even_if_cancelled(self._claim(req, rendered.subject, mid, now))
+        if row.status == log.SENT:
+            return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
         invite = invite_for(req, domain=c.domain, stamp=now, link=link)
         message = compose(
             req,
@@ -81,6 +71,24 @@ class Mailer:
         await self._mark(req.key, log.SENT, now)
         return EmailOutcome(key=req.key, status="sent", message_id=mid)
 
-    async def _mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
+    async def _claim(self, req: EmailRequest, subject: str, mid: str, now: datetime) -> SentEmail:
         async with self._sessions.begin() as session:
-            await log.mark(session, key, status=status, now=now, error=error)
+            return await log.claim(
+                session,
+                key=req.key,
+                review_id=req.review_id,
+                kind=req.kind.value,
+                language=req.language,
+                to_addrs=[p.email for p in req.to],
+                cc_addrs=[p.email for p in req.cc],
+                subject=subject,
+                message_id=mid,
+                now=now,
+            )
+
+    async def _mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
+        async def mark() -> None:
+            async with self._sessions.begin() as session:
+                await log.mark(session, key, status=status, now=now, error=error)
+
+        await finish_even_if_cancelled(mark())

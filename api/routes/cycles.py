@@ -1,16 +1,36 @@
-"""Cycles: HR starts one review per employee in scope."""
+"""Cycles: HR starts one, watches its funnel, lists its reviews, or cancels it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
 
 from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, TemporalDep
-from api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from api.reviews_start import start_reviews
-from api.schemas import CycleIn, CycleOut
-from store.directory import add_cycle, as_person, get_cycle, reviewable
-from store.models import Cycle, Employee
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable, from_update_failure
+from api.schemas import (
+    CancelCycleIn,
+    CountsOut,
+    CycleIn,
+    CycleOut,
+    CycleProgress,
+    Page,
+    ReviewItem,
+    UnitProgress,
+)
+from store.cycles import units_within
+from store.directory import add_cycle, as_person, get_cycle
+from store.models import Cycle, Employee, OrgUnit
+from store.progress import Counts, funnel
 from store.queries import ReviewFilter, list_reviews
+from workflows.calendar import OSLO
+from workflows.contracts import CycleInput, Phase, Policy
+from workflows.cycle import CycleWorkflow
 
 router = APIRouter(prefix="/cycles", tags=["cycles"])
 
@@ -18,6 +38,10 @@ router = APIRouter(prefix="/cycles", tags=["cycles"])
 def _require_hr(me: Employee) -> None:
     if not me.is_hr:
         raise Forbidden("only HR can do this")
+
+
+def cycle_workflow_id(cycle_id: str) -> str:
+    return f"cycle-{cycle_id}"
 
 
 @router.post("", response_model=CycleOut, status_code=201)
@@ -29,19 +53,16 @@ async def create(
     me: CurrentUser,
     now: NowDep,
 ) -> CycleOut:
-    """Start a cycle: one review per active employee with a manager (or those listed).
-
-    Repeating the same request starts nothing twice."""
+    """Start a cycle (HR): one review per active employee with a manager in scope, then one
+    email per manager. It runs in the background; repeating the request starts nothing twice."""
     _require_hr(me)
     if body.window_end <= body.window_start:
         raise Unprocessable("the window must end after it starts", rule="R1")
-    pairs = await reviewable(session, body.employee_ids)
-    if body.employee_ids is not None:
-        missing = sorted(set(body.employee_ids) - {e.id for e, _ in pairs})
-        if missing:
-            raise Unprocessable(
-                f"no active employee with a manager for: {', '.join(missing)}", rule="R1"
-            )
+    if body.scope:
+        known = set(await session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(body.scope))))
+        if unknown := [u for u in body.scope if u not in known]:
+            raise Unprocessable(f"unknown org units: {', '.join(unknown)}", rule="input")
+    policy = body.policy.apply()
     cycle = await add_cycle(
         session,
         cycle_id=body.id,
@@ -59,36 +80,108 @@ async def create(
         body.window_end,
     ):
         raise Conflict(f"cycle {body.id} already exists with other settings")
+    cycle.scope = json.dumps(body.scope) if body.scope else None
+    cycle.policy = json.dumps(asdict(policy))
     await session.commit()
-    started = await start_reviews(
-        temporal,
+    await temporal.start_workflow(
+        CycleWorkflow.run,
+        CycleInput(
+            cycle_id=cycle.id,
+            name=cycle.name,
+            window_start=cycle.window_start,
+            window_end=cycle.window_end,
+            hr=as_person(me),
+            policy=policy,
+            scope=body.scope,
+            employee_ids=body.employee_ids,
+        ),
+        id=cycle_workflow_id(cycle.id),
         task_queue=settings.task_queue,
-        cycle_id=cycle.id,
-        pairs=[(as_person(e), as_person(m)) for e, m in pairs],
-        hr=as_person(me),
-        policy=body.policy.apply(),
-        window_end=body.window_end,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    return _out(cycle, started)
+    return _out(cycle)
 
 
-@router.get("/{cycle_id}", response_model=CycleOut)
-async def get(cycle_id: str, session: SessionDep, me: CurrentUser) -> CycleOut:
-    """A cycle's settings and how many reviews it has."""
+@router.get("/{cycle_id}", response_model=CycleProgress)
+async def progress(
+    cycle_id: str, session: SessionDep, me: CurrentUser, now: NowDep
+) -> CycleProgress:
+    """The funnel (reviews per phase), overall and per org unit with sub-units rolled up, and
+    what is slipping: unscheduled past the deadline, summaries missing, actions overdue."""
     _require_hr(me)
+    cycle = await _cycle(session, cycle_id)
+    policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+    f = await funnel(session, cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy)
+    return CycleProgress(
+        **_out(cycle).model_dump(),
+        overall=_counts(f.overall),
+        units=[
+            UnitProgress(unit=u, parent=f.parents.get(u), **_counts(c).model_dump())
+            for u, c in sorted(f.units.items())
+        ],
+        final_figures=json.loads(cycle.final_figures) if cycle.final_figures else None,
+    )
+
+
+@router.get("/{cycle_id}/reviews", response_model=Page[ReviewItem])
+async def reviews(
+    cycle_id: str,
+    session: SessionDep,
+    me: CurrentUser,
+    phase: Phase | None = None,
+    org_unit: str | None = None,
+    manager_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ReviewItem]:
+    """A cycle's reviews (HR), filtered by phase, org unit (with sub-units) and manager."""
+    _require_hr(me)
+    await _cycle(session, cycle_id)
+    units = await units_within(session, [org_unit]) if org_unit else None
+    f = ReviewFilter(
+        cycle_id=cycle_id, phase=phase.value if phase else None, manager_id=manager_id, units=units
+    )
+    rows, total = await list_reviews(session, f, limit=limit, offset=offset)
+    items = [ReviewItem.from_row(r, name) for r, name in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/{cycle_id}/cancel", response_model=CycleOut)
+async def cancel(
+    cycle_id: str, body: CancelCycleIn, session: SessionDep, temporal: TemporalDep, me: CurrentUser
+) -> CycleOut:
+    """Cancel the whole cycle (HR): every open review is cancelled and its people told."""
+    _require_hr(me)
+    cycle = await _cycle(session, cycle_id)
+    if cycle.status != "running":
+        raise Conflict(f"cycle {cycle_id} is {cycle.status}", rule="phase")
+    try:
+        await temporal.get_workflow_handle(cycle_workflow_id(cycle_id)).execute_update(
+            CycleWorkflow.cancel, body.reason
+        )
+    except WorkflowUpdateFailedError as e:
+        raise from_update_failure(e) from None
+    return _out(cycle)
+
+
+async def _cycle(session: SessionDep, cycle_id: str) -> Cycle:
     cycle = await get_cycle(session, cycle_id)
     if cycle is None:
         raise NotFound(f"cycle {cycle_id} not found")
-    _, total = await list_reviews(session, ReviewFilter(cycle_id=cycle_id), limit=1, offset=0)
-    return _out(cycle, total)
+    return cycle
 
 
-def _out(cycle: Cycle, reviews: int) -> CycleOut:
+def _out(cycle: Cycle) -> CycleOut:
     return CycleOut(
         id=cycle.id,
         name=cycle.name,
         year=cycle.year,
         window_start=cycle.window_start,
         window_end=cycle.window_end,
-        reviews_started=reviews,
+        status=cycle.status,
+        scope=json.loads(cycle.scope) if cycle.scope else None,
     )
+
+
+def _counts(c: Counts) -> CountsOut:
+    return CountsOut(total=c.total, phases=c.phases, slipping=c.slipping)

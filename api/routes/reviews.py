@@ -61,19 +61,7 @@ async def list_(
         visible_to=None if me.is_hr else me.id,
     )
     rows, total = await list_reviews(session, f, limit=limit, offset=offset)
-    items = [
-        ReviewItem(
-            id=r.id,
-            cycle_id=r.cycle_id,
-            employee_id=r.employee_id,
-            employee_name=name,
-            manager_id=r.manager_id,
-            phase=r.phase,
-            phase_since=r.phase_since,
-            meeting_start=r.meeting_start,
-        )
-        for r, name in rows
-    ]
+    items = [ReviewItem.from_row(r, name) for r, name in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 

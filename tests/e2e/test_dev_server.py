@@ -80,5 +80,6 @@ async def test_a_cycle_on_the_dev_server_invites_and_refuses_without_a_trace(
     r = await api.post(f"/reviews/{review}/schedule", headers=manager, json=body)
     assert r.status_code == 200, r.text
     await mail_arrived(sink, "invitation")
-    assert kinds(sink.messages) == ["invitation"]
+    await mail_arrived(sink, "kickoff")
+    assert sorted(kinds(sink.messages)) == ["invitation", "kickoff"]
     await handle.terminate("test over")

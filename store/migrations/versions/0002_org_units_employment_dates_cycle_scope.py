@@ -36,6 +36,7 @@ def upgrade() -> None:
             sa.Column("status", sa.String(length=16), nullable=False, server_default="running")
         )
         batch_op.add_column(sa.Column("final_figures", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("policy", sa.Text(), nullable=True))
 
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.add_column(sa.Column("org_unit_id", sa.String(length=64), nullable=True))
@@ -66,6 +67,7 @@ def downgrade() -> None:
         batch_op.drop_column("org_unit_id")
 
     with op.batch_alter_table("cycles", schema=None) as batch_op:
+        batch_op.drop_column("policy")
         batch_op.drop_column("final_figures")
         batch_op.drop_column("status")
         batch_op.drop_column("scope")

@@ -1,0 +1,88 @@
+"""Closing a cycle: at the window's end its final figures are kept; when HR cancels it, every
+open review is cancelled first (each review mails its own cancellation)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio import activity
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from store.models import Cycle, Review
+from store.progress import funnel
+from workflows.calendar import OSLO
+from workflows.contracts import Actor, Cancel, CycleEnd, Policy
+from workflows.review import ReviewWorkflow
+
+PAGE = 500
+CONCURRENT = 32
+OPEN = ("scheduling", "invited", "preparing", "awaiting_summary", "awaiting_signoff", "follow_up")
+
+
+class CycleCloseActivities:
+    def __init__(self, *, client: Client, sessions: async_sessionmaker) -> None:
+        self._client = client
+        self._sessions = sessions
+
+    @activity.defn(name="finish_cycle")
+    async def finish_cycle(self, end: CycleEnd) -> None:
+        if end.status == "cancelled":
+            await self._cancel_open_reviews(end)
+        now = activity.info().current_attempt_scheduled_time
+        async with self._sessions.begin() as session:
+            cycle = await session.get(Cycle, end.cycle_id)
+            if cycle is None:
+                return
+            policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+            figures = await funnel(
+                session, end.cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy
+            )
+            cycle.status = end.status
+            cycle.final_figures = json.dumps(
+                {
+                    "at": now.isoformat(),
+                    "total": figures.overall.total,
+                    **asdict(figures.overall),
+                }
+            )
+
+    async def _cancel_open_reviews(self, end: CycleEnd) -> None:
+        actor = Actor(id=end.hr.id, is_hr=True)
+        gate = asyncio.Semaphore(CONCURRENT)
+
+        async def cancel(review_id: str) -> None:
+            async with gate:
+                try:
+                    await self._client.get_workflow_handle(review_id).execute_update(
+                        ReviewWorkflow.cancel,
+                        Cancel(actor, f"The cycle was cancelled: {end.reason}"),
+                    )
+                except (WorkflowUpdateFailedError, RPCError):
+                    pass  # it ended meanwhile: nothing left to cancel
+
+        after = ""
+        while True:
+            async with self._sessions() as session:
+                ids = list(
+                    await session.scalars(
+                        select(Review.id)
+                        .where(
+                            Review.cycle_id == end.cycle_id,
+                            Review.phase.in_(OPEN),
+                            Review.id > after,
+                        )
+                        .order_by(Review.id)
+                        .limit(PAGE)
+                    )
+                )
+            await asyncio.gather(*(cancel(r) for r in ids))
+            if ids:
+                after = ids[-1]
+                activity.heartbeat(after)
+            if len(ids) < PAGE:
+                return

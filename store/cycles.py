@@ -1,0 +1,119 @@
+"""Cycle kickoff queries: who is in scope (paged), registering reviews in bulk, managers' lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from store.models import Employee, OrgUnit, Review, ReviewEvent
+
+
+async def units_within(session: AsyncSession, roots: Sequence[str]) -> set[str]:
+    """The given units and every unit below them."""
+    children: dict[str | None, list[str]] = {}
+    for unit_id, parent in (await session.execute(select(OrgUnit.id, OrgUnit.parent_id))).tuples():
+        children.setdefault(parent, []).append(unit_id)
+    found, stack = set(), list(roots)
+    while stack:
+        unit = stack.pop()
+        if unit not in found:
+            found.add(unit)
+            stack.extend(children.get(unit, []))
+    return found
+
+
+@dataclass(frozen=True)
+class InScope:
+    employee: Employee
+    manager: Employee
+
+
+async def page_in_scope(
+    session: AsyncSession,
+    *,
+    units: set[str] | None,
+    employee_ids: Sequence[str] | None,
+    after: str,
+    limit: int,
+) -> list[InScope]:
+    """Active employees with a manager, in id order after `after`."""
+    manager = aliased(Employee)
+    q = (
+        select(Employee, manager)
+        .join(manager, manager.id == Employee.manager_id)
+        .where(Employee.active.is_(True), Employee.id > after)
+    )
+    if units is not None:
+        q = q.where(Employee.org_unit_id.in_(units))
+    if employee_ids is not None:
+        q = q.where(Employee.id.in_(employee_ids))
+    rows = await session.execute(q.order_by(Employee.id).limit(limit))
+    return [InScope(e, m) for e, m in rows.tuples()]
+
+
+async def register_reviews(
+    session: AsyncSession,
+    *,
+    cycle_id: str,
+    review_ids: Sequence[str],
+    people: Sequence[InScope],
+    now: datetime,
+) -> None:
+    """Write each review's first row and 'started' event, unless it is there already."""
+    have = set(await session.scalars(select(Review.id).where(Review.id.in_(review_ids))))
+    new = [(rid, p) for rid, p in zip(review_ids, people, strict=True) if rid not in have]
+    session.add_all(
+        Review(
+            id=rid,
+            cycle_id=cycle_id,
+            employee_id=p.employee.id,
+            manager_id=p.manager.id,
+            org_unit_id=p.employee.org_unit_id,
+            phase="scheduling",
+            version=1,
+            started_at=now,
+            phase_since=now,
+            updated_at=now,
+        )
+        for rid, p in new
+    )
+    await session.flush()
+    session.add_all(ReviewEvent(review_id=rid, seq=1, at=now, kind="started") for rid, _ in new)
+
+
+async def managers_in_cycle(
+    session: AsyncSession, cycle_id: str, *, after: str, limit: int
+) -> list[str]:
+    q = (
+        select(Review.manager_id)
+        .where(Review.cycle_id == cycle_id, Review.manager_id > after)
+        .group_by(Review.manager_id)
+        .order_by(Review.manager_id)
+        .limit(limit)
+    )
+    return list(await session.scalars(q))
+
+
+async def reports_in_cycle(
+    session: AsyncSession, cycle_id: str, manager_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """Each manager's reports' names in the cycle, for the one kickoff email they get."""
+    rows = await session.execute(
+        select(Review.manager_id, Employee.name)
+        .join(Employee, Employee.id == Review.employee_id)
+        .where(
+            Review.cycle_id == cycle_id,
+            Review.manager_id.in_(manager_ids),
+            Review.phase != "cancelled",
+        )
+        .order_by(Review.manager_id, Employee.name)
+    )
+    out: dict[str, list[str]] = {}
+    for manager_id, name in rows.tuples():
+        out.setdefault(manager_id, []).append(name)
+    return out

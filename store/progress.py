@@ -1,0 +1,106 @@
+"""A cycle's progress from the read model: the funnel per phase, per org unit with sub-units
+rolled up, and what is slipping. Grouped counts in SQL; the unit tree is small."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import ActionItem, OrgUnit, Review
+from workflows.contracts import Phase, Policy
+
+PHASES = [p.value for p in Phase]
+SLIPPING = ("unscheduled_past_deadline", "summaries_missing", "actions_overdue")
+
+
+@dataclass
+class Counts:
+    phases: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PHASES, 0))
+    slipping: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLIPPING, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.phases.values())
+
+    def add(self, other: Counts) -> None:
+        for k, v in other.phases.items():
+            self.phases[k] += v
+        for k, v in other.slipping.items():
+            self.slipping[k] += v
+
+
+@dataclass
+class Funnel:
+    overall: Counts
+    units: dict[str, Counts]  # each unit with everything below it
+    parents: dict[str, str | None]
+
+
+async def funnel(
+    session: AsyncSession, cycle_id: str, *, now: datetime, today: date, policy: Policy
+) -> Funnel:
+    own: dict[str | None, Counts] = defaultdict(Counts)
+    in_cycle = Review.cycle_id == cycle_id
+    by_phase = await session.execute(
+        select(Review.org_unit_id, Review.phase, func.count())
+        .where(in_cycle)
+        .group_by(Review.org_unit_id, Review.phase)
+    )
+    for unit, phase, n in by_phase.tuples():
+        own[unit].phases[phase] = n
+    deadline = now - timedelta(days=policy.scheduling_deadline_days)
+    summary_due = now - timedelta(days=policy.summary_reminder_days)
+    for name, condition in (
+        (
+            "unscheduled_past_deadline",
+            (Review.phase == "scheduling") & (Review.phase_since < deadline),
+        ),
+        (
+            "summaries_missing",
+            (Review.phase == "awaiting_summary") & (Review.meeting_start < summary_due),
+        ),
+    ):
+        rows = await session.execute(
+            select(Review.org_unit_id, func.count())
+            .where(in_cycle, condition)
+            .group_by(Review.org_unit_id)
+        )
+        for unit, n in rows.tuples():
+            own[unit].slipping[name] = n
+    rows = await session.execute(
+        select(Review.org_unit_id, func.count())
+        .join(ActionItem, ActionItem.review_id == Review.id)
+        .where(in_cycle, ActionItem.done_at.is_(None), ActionItem.due < today)
+        .group_by(Review.org_unit_id)
+    )
+    for unit, n in rows.tuples():
+        own[unit].slipping["actions_overdue"] = n
+    units = await session.execute(select(OrgUnit.id, OrgUnit.parent_id))
+    parents = {
+        unit: parent for unit, parent in units.tuples()
+    }  # dict() takes a Result as a mapping
+    return Funnel(overall=_sum(own.values()), units=_rolled_up(own, parents), parents=parents)
+
+
+def _sum(counts) -> Counts:  # type: ignore[no-untyped-def]
+    total = Counts()
+    for c in counts:
+        total.add(c)
+    return total
+
+
+def _rolled_up(own: dict[str | None, Counts], parents: dict[str, str | None]) -> dict[str, Counts]:
+    """Add each unit's own counts to it and every unit above it."""
+    out: dict[str, Counts] = {}
+    for unit, counts in own.items():
+        seen: set[str] = set()
+        cur = unit
+        while cur is not None and cur not in seen:
+            seen.add(cur)
+            out.setdefault(cur, Counts()).add(counts)
+            cur = parents.get(cur)
+    return out

@@ -1,0 +1,199 @@
+"""Kicking off a cycle for a few hundred people: once per employee and once per manager,
+whatever is repeated or interrupted; the funnel counts what the reviews say."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest_asyncio
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from api.auth import issue_token
+from org.csv_import import parse
+from org.generate import org_csv
+from samtale.mailsink import MailSink
+from samtale.settings import Settings
+from samtale.worker import build_worker
+from store.models import Review
+from store.org_sync import sync_org
+from tests.factories import HR
+from tests.waiting import eventually
+
+N = 300
+IN_CYCLE = N - 1  # everyone but the CEO, who has no manager
+MANAGERS = 46
+
+
+@pytest_asyncio.fixture
+async def org(sessions: async_sessionmaker) -> async_sessionmaker:
+    async with sessions.begin() as session:
+        await sync_org(
+            session, parse(org_csv(N)), today=datetime.now(UTC).date(), now=datetime.now(UTC)
+        )
+    return sessions
+
+
+@pytest_asyncio.fixture
+async def api(
+    time_env: WorkflowEnvironment, settings: Settings, org: async_sessionmaker
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        settings, temporal=time_env.client, sessions=org, clock=time_env.get_current_time
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        yield client
+
+
+def hr(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(settings, HR.id)}"}
+
+
+def cycle_body(cycle_id: str) -> dict:
+    return {
+        "id": cycle_id,
+        "name": "Medarbeidersamtaler 2027",
+        "year": 2027,
+        "window_start": "2026-11-01",
+        "window_end": "2027-12-31",
+    }
+
+
+async def review_count(sessions: async_sessionmaker, cycle_id: str) -> int:
+    async with sessions() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(Review).where(Review.cycle_id == cycle_id)
+            )
+            or 0
+        )
+
+
+async def settled(sessions: async_sessionmaker, sink: MailSink, cycle_id: str) -> None:
+    async def done() -> bool:
+        kickoffs = [m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"]
+        return await review_count(sessions, cycle_id) >= IN_CYCLE and len(kickoffs) >= MANAGERS
+
+    await eventually(done, "every review and every kickoff email", seconds=60)
+    await asyncio.sleep(0.5)  # room for anything that would arrive twice
+
+
+def assert_once_each(sink: MailSink) -> None:
+    kickoffs = [m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"]
+    per_manager = Counter(m["To"].addresses[0].addr_spec for m in kickoffs)
+    assert len(per_manager) == MANAGERS and set(per_manager.values()) == {1}
+
+
+async def test_a_kickoff_run_twice_starts_each_review_and_mails_each_manager_once(
+    api: httpx.AsyncClient,
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    org: async_sessionmaker,
+    sink: MailSink,
+) -> None:
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    async with build_worker(time_env.client, settings, org):
+        for _ in range(2):
+            r = await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
+            assert r.status_code == 201, r.text
+        await settled(org, sink, cycle)
+    assert await review_count(org, cycle) == IN_CYCLE
+    assert_once_each(sink)
+    # Each email lists the manager's reports, as many as its subject says.
+    for m in (m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"):
+        text = m.get_body(("plain",)).get_content()
+        bullets = [line for line in text.splitlines() if line.startswith("• ")]
+        assert str(m["Subject"]).split(": ")[1].startswith(f"{len(bullets)} ")
+
+
+async def test_a_kickoff_whose_worker_is_stopped_midway_completes_without_duplicates(
+    api: httpx.AsyncClient,
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    org: async_sessionmaker,
+    sink: MailSink,
+) -> None:
+    small_pages = settings.model_copy(update={"kickoff_page_size": 20})
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    # No workflow cache, so no sticky queue: the test server would hold the cycle's next
+    # task for the stopped worker until a timeout it counts on its own, frozen, clock.
+    first = build_worker(time_env.client, small_pages, org, max_cached_workflows=0)
+    running = asyncio.create_task(first.run())
+    r = await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
+    assert r.status_code == 201
+
+    async def partway() -> bool:
+        return await review_count(org, cycle) >= 60
+
+    await eventually(partway, "the kickoff to be under way")
+    await first.shutdown()
+    await running
+    assert await review_count(org, cycle) < IN_CYCLE, "the kickoff finished before the stop"
+    async with build_worker(time_env.client, small_pages, org):
+        await settled(org, sink, cycle)
+    assert await review_count(org, cycle) == IN_CYCLE
+    assert_once_each(sink)
+
+
+async def test_the_funnel_counts_the_reviews_overall_and_per_unit(
+    api: httpx.AsyncClient,
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    org: async_sessionmaker,
+    sink: MailSink,
+) -> None:
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    async with build_worker(time_env.client, settings, org):
+        await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
+        await settled(org, sink, cycle)
+        body = (await api.get(f"/cycles/{cycle}", headers=hr(settings))).json()
+    assert body["overall"]["total"] == IN_CYCLE
+    assert body["overall"]["phases"]["scheduling"] == IN_CYCLE
+    units = {u["unit"]: u for u in body["units"]}
+    # Every review sits under the root unit; a division holds the sum of its departments'.
+    assert units["Konsern"]["total"] == IN_CYCLE
+    d1 = units["D1"]["total"]
+    children = [u for u in body["units"] if u["parent"] == "D1"]
+    own = (
+        await api.get(
+            f"/cycles/{cycle}/reviews", params={"org_unit": "D1", "limit": 1}, headers=hr(settings)
+        )
+    ).json()["total"]
+    assert d1 == own == sum(u["total"] for u in children) + 1  # + the D1 head's own review
+
+
+async def test_cancelling_a_cycle_cancels_every_open_review(
+    api: httpx.AsyncClient,
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    org: async_sessionmaker,
+    sink: MailSink,
+) -> None:
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    async with build_worker(time_env.client, settings, org):
+        await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
+        await settled(org, sink, cycle)
+        r = await api.post(
+            f"/cycles/{cycle}/cancel", json={"reason": "Reorganisation"}, headers=hr(settings)
+        )
+        assert r.status_code == 200, r.text
+
+        async def all_cancelled() -> bool:
+            body = (await api.get(f"/cycles/{cycle}", headers=hr(settings))).json()
+            return body["status"] == "cancelled"
+
+        await eventually(all_cancelled, "the cycle to close", seconds=60)
+        body = (await api.get(f"/cycles/{cycle}", headers=hr(settings))).json()
+    assert body["overall"]["phases"]["cancelled"] == IN_CYCLE
+    assert body["final_figures"]["phases"]["cancelled"] == IN_CYCLE
+    again = await api.post(f"/cycles/{cycle}/cancel", json={"reason": "x"}, headers=hr(settings))
+    assert again.status_code == 409
