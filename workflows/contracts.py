@@ -51,6 +51,8 @@ class EmailKind(StrEnum):
     MANAGER_DIGEST = "manager_digest"
     HR_DIGEST = "hr_digest"
     EMAIL_UNDELIVERABLE = "email_undeliverable"
+    REVIEW_CANCELLED = "review_cancelled"
+    MANAGER_CHANGED = "manager_changed"
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,12 @@ class CompleteAction:
 class Cancel:
     actor: Actor
     reason: str
+
+
+@dataclass
+class ChangeManager:
+    actor: Actor
+    new_manager: Person
 
 
 @dataclass

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Accept,
         Action,
         Cancel,
+        ChangeManager,
         CompleteAction,
         EmailKind,
         EmailOutcome,
@@ -62,6 +63,7 @@ SYNC_RETRY = RetryPolicy(
 MAX_ACTIONS = 20
 # Patches: each changes what a running review does, so histories before it replay the old way.
 TELL_HR_UNDELIVERABLE = "tell-hr-undeliverable"
+TELL_MANAGER_CANCELLED = "tell-manager-cancelled"
 
 
 def _refuse(check: Callable[[], None]) -> None:
@@ -471,7 +473,48 @@ class ReviewWorkflow:
         self._record("cancelled", actor=cmd.actor.id, detail=self._s.cancel_reason)
         if had_meeting and self._s.meeting:
             self._mail(f"cancellation:{self._s.meeting.sequence}", EmailKind.CANCELLATION)
+        elif cmd.actor.id != self._s.manager.id and workflow.patched(TELL_MANAGER_CANCELLED):
+            # No meeting to take out of calendars, but the manager must know (a leaver,
+            # a cancelled cycle): they were responsible for holding it.
+            self._outbox.append(
+                email(self._s, key="cancelled", kind=EmailKind.REVIEW_CANCELLED, to=self._s.manager)
+            )
         return await self._persisted()
+
+    @workflow.update
+    async def change_manager(self, cmd: ChangeManager) -> ReviewState:
+        """The employee has a new manager: the review moves to them with everything done so
+        far; open actions the old manager owned move too. Both are told."""
+        old, new = self._s.manager, cmd.new_manager
+        self._s.manager = new
+        for action in self._s.actions:
+            if action.owner_id == old.id and action.done_at is None:
+                action.owner_id = new.id
+        self._record("manager_changed", actor=cmd.actor.id, detail=f"{old.id} → {new.id}")
+        extra = {"old_manager_name": old.name, "new_manager_name": new.name}
+        for role, person in (("old", old), ("new", new)):
+            self._outbox.append(
+                email(
+                    self._s,
+                    key=f"manager-changed:{new.id}:{role}",
+                    kind=EmailKind.MANAGER_CHANGED,
+                    to=person,
+                    extra=extra,
+                )
+            )
+        return await self._persisted()
+
+    @change_manager.validator
+    def _check_change_manager(self, cmd: ChangeManager) -> None:
+        def check() -> None:
+            if self._s.phase in TERMINAL_PHASES:
+                raise rules.WrongPhase("phase", f"the review is already {self._s.phase.value}")
+            if not cmd.actor.is_hr:
+                raise rules.WrongActor("actor", "only HR can move a review to another manager")
+            if cmd.new_manager.id in (self._s.manager.id, self._s.employee.id):
+                raise rules.Refusal("R6", "the new manager must be someone else")
+
+        _refuse(check)
 
     @cancel.validator
     def _check_cancel(self, cmd: Cancel) -> None:

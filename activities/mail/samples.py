@@ -37,6 +37,11 @@ _EXTRA: dict[EmailKind, dict[str, str]] = {
         "actions_overdue": "9",
         "slipping_list": "Ola Nordmann: 5\nSarah Mitchell: 3",
     },
+    EmailKind.REVIEW_CANCELLED: {"reason": "Kari har sluttet / Kari has left"},
+    EmailKind.MANAGER_CHANGED: {
+        "old_manager_name": "Ola Nordmann",
+        "new_manager_name": "Sarah Mitchell",
+    },
     EmailKind.EMAIL_UNDELIVERABLE: {
         "failed_kind": "invitation",
         "failed_to": "kari.hansen@example.no",

@@ -243,4 +243,32 @@ TEXTS: dict[EmailKind, dict[str, tuple[str, str]]] = {
             "Please check the address in the HR system; the conversation goes on as planned.",
         ),
     },
+    EmailKind.REVIEW_CANCELLED: {
+        "nb": (
+            "Medarbeidersamtale avlyst: {employee}",
+            "Medarbeidersamtalen med {employee} i denne runden er avlyst, og du trenger ikke "
+            "å avtale den.\nBegrunnelse: {reason}",
+        ),
+        "en": (
+            "Development conversation cancelled: {employee}",
+            "The development conversation with {employee} in this cycle has been cancelled; "
+            "you need not schedule it.\nReason: {reason}",
+        ),
+    },
+    EmailKind.MANAGER_CHANGED: {
+        "nb": (
+            "Ny leder for medarbeidersamtalen med {employee}",
+            "{employee} har fått ny leder. Medarbeidersamtalen i denne runden flyttes fra "
+            "{old_manager_name} til {new_manager_name}, med alt som er gjort så langt: "
+            "forberedelser, referat og avtalte tiltak. {new_manager_name} er nå ansvarlig for "
+            "å gjennomføre og følge opp samtalen.",
+        ),
+        "en": (
+            "New manager for the development conversation with {employee}",
+            "{employee} has a new manager. The development conversation in this cycle moves "
+            "from {old_manager_name} to {new_manager_name}, with everything done so far: "
+            "preparation, summary and agreed actions. {new_manager_name} is now responsible "
+            "for holding it and following it up.",
+        ),
+    },
 }
