@@ -111,7 +111,9 @@ class ReviewWorkflow:
             self._advance_clock()
             await self._flush()
             self._dispatch_due()
-            if self._s.phase in TERMINAL_PHASES and not self._outbox:
+            # Done only when nothing is left to persist or mail: an update that landed
+            # during the flush waits for its own flush, which must come before we leave.
+            if self._s.phase in TERMINAL_PHASES and not self._outbox and not self._events:
                 break
             wake = self._next_wake()
             timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
