@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, NowDep, SessionDep
+from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Forbidden, Unprocessable
+from api.org_changes import apply_to_running_cycles
 from org.csv_import import COLUMNS, InvalidFile, parse
 from store.org_sync import sync_org
 from workflows.calendar import OSLO
@@ -32,16 +33,26 @@ class ImportReport(BaseModel):
     left: list[str]
     manager_changed: list[tuple[str, str | None, str | None]]
     unchanged: int
+    reviews_started: int = Field(description="late joiners' reviews in running cycles")
+    reviews_cancelled: int = Field(description="leavers' open reviews cancelled")
+    reviews_moved: int = Field(description="reviews moved to a new manager")
 
 
 @router.post("/employees", response_model=ImportReport, openapi_extra=CSV_BODY)
 async def import_employees(
-    request: Request, session: SessionDep, me: CurrentUser, now: NowDep
+    request: Request,
+    session: SessionDep,
+    me: CurrentUser,
+    now: NowDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> ImportReport:
     """Sync the organisation from a CSV export (HR): all rows apply, or none when any is wrong.
 
     Columns: employee_id, name, email, language (nb/en), manager_id, org_unit, parent_unit,
-    start_date, end_date. A 422 lists every problem with its line, column and reason."""
+    start_date, end_date. A 422 lists every problem with its line, column and reason.
+    Running cycles follow: joiners get a review, leavers' reviews are cancelled, and a
+    new manager takes over their report's review."""
     if not me.is_hr:
         raise Forbidden("only HR can import the organisation")
     raw = await request.body()
@@ -61,4 +72,7 @@ async def import_employees(
         ) from None
     report = await sync_org(session, snapshot, today=now.astimezone(OSLO).date(), now=now)
     await session.commit()
-    return ImportReport(**report.__dict__)
+    changes = await apply_to_running_cycles(
+        session, temporal, report, hr=me, task_queue=settings.task_queue
+    )
+    return ImportReport(**report.__dict__, **changes.__dict__)

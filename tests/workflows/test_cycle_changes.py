@@ -1,0 +1,97 @@
+"""A re-import during a running cycle: a late joiner gets a review, a leaver's is cancelled,
+a manager change moves the review to the new manager."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.auth import issue_token
+from samtale.mailsink import MailSink
+from samtale.settings import Settings
+from store.models import Cycle, Review
+from tests.factories import HR
+from tests.waiting import eventually, mail_arrived
+
+HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date\n"
+CEO = "ceo,Anne Dahl,anne@example.no,nb,,Konsern,,,\n"
+M1 = "m1,Ola Nordmann,ola@example.no,nb,ceo,Salg,Konsern,,\n"
+M2 = "m2,Siri Moe,siri@example.no,en,ceo,Drift,Konsern,,\n"
+E1 = "e1,Kari Hansen,kari@example.no,nb,m1,Salg,Konsern,,\n"
+E2 = "e2,Per Berg,per@example.no,nb,m1,Salg,Konsern,,\n"
+V1 = HEADER + CEO + M1 + M2 + E1 + E2
+CSV = {"Content-Type": "text/csv"}
+
+
+@pytest_asyncio.fixture
+async def api(
+    time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker, worker: Worker
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        settings, temporal=time_env.client, sessions=sessions, clock=time_env.get_current_time
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        yield client
+
+
+async def review(sessions: async_sessionmaker, cycle: str, employee: str) -> Review | None:
+    async with sessions() as session:
+        return await session.get(Review, f"review-{cycle}-{employee}")
+
+
+async def test_a_reimport_carries_joiners_leavers_and_new_managers_into_the_cycle(
+    api: httpx.AsyncClient, settings: Settings, sessions: async_sessionmaker, sink: MailSink
+) -> None:
+    hr = {"Authorization": f"Bearer {issue_token(settings, HR.id)}"}
+    async with sessions.begin() as session:  # the seeded cycle is not part of this story
+        seeded = await session.get(Cycle, "2027")
+        assert seeded is not None
+        seeded.status = "finished"
+    assert (await api.post("/imports/employees", content=V1, headers=hr | CSV)).status_code == 200
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    r = await api.post(
+        "/cycles",
+        headers=hr,
+        json={
+            "id": cycle,
+            "name": "2027",
+            "year": 2027,
+            "window_start": "2026-11-01",
+            "window_end": "2027-12-31",
+            "scope": ["Konsern"],
+        },
+    )
+    assert r.status_code == 201, r.text
+
+    async def kicked_off() -> bool:
+        return all([await review(sessions, cycle, e) for e in ("m1", "m2", "e1", "e2")])
+
+    await eventually(kicked_off, "the cycle's reviews")
+    e3 = "e3,Nils Ås,nils@example.no,nb,m2,Drift,Konsern,,\n"
+    moved = E1.replace(",m1,Salg,", ",m2,Drift,")
+    v2 = HEADER + CEO + M1 + M2 + moved + e3  # e2 has left
+    r = await api.post("/imports/employees", content=v2, headers=hr | CSV)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["reviews_started"], body["reviews_cancelled"], body["reviews_moved"]) == (1, 1, 1)
+
+    async def applied() -> bool:
+        joiner, leaver, mover = [await review(sessions, cycle, e) for e in ("e3", "e2", "e1")]
+        return bool(
+            joiner and leaver and mover and leaver.phase == "cancelled" and mover.manager_id == "m2"
+        )
+
+    await eventually(applied, "the changes in the read model")
+    await mail_arrived(sink, "review_cancelled")
+    await mail_arrived(sink, "manager_changed", count=2)
+    cancelled = next(m for m in sink.messages if m["X-Samtale-Kind"] == "review_cancelled")
+    assert cancelled["To"].addresses[0].addr_spec == "ola@example.no"
