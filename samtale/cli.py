@@ -26,8 +26,28 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="bring the database to the newest schema")
     add = sub.add_parser("add-employees", help="add employees from a JSON list")
     add.add_argument("file", type=Path)
-    imp = sub.add_parser("import-org", help="sync employees from an HR-system CSV export")
+    hr = sub.add_parser("hr", help="HR operator commands, through the API")
+    hr.add_argument("--as", dest="as_employee", required=True, help="an HR employee's id")
+    hr_sub = hr.add_subparsers(dest="hr_command", required=True)
+    imp = hr_sub.add_parser("import", help="sync employees from an HR-system CSV export")
     imp.add_argument("file", type=Path)
+    start = hr_sub.add_parser("start-cycle", help="start a cycle for everybody or some units")
+    start.add_argument("id")
+    start.add_argument("--name", required=True)
+    start.add_argument("--year", type=int, required=True)
+    start.add_argument("--window-start", required=True)
+    start.add_argument("--window-end", required=True)
+    start.add_argument(
+        "--unit",
+        action="append",
+        dest="scope",
+        help="an org unit (with its sub-units); repeat for more; default: all",
+    )
+    fun = hr_sub.add_parser("funnel", help="a cycle's funnel as a table")
+    fun.add_argument("cycle_id")
+    fun.add_argument("--depth", type=int, default=1, help="unit levels to show (default 1)")
+    gen = sub.add_parser("generate-org", help="print a realistic organisation as CSV")
+    gen.add_argument("--employees", type=int, default=2000)
     digest = sub.add_parser("manager-digest", help="the weekly email to every manager")
     digest.add_argument("state", choices=["on", "off"])
     digest.add_argument(
@@ -68,8 +88,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_migrate(settings))
     elif args.command == "add-employees":
         sys.exit(asyncio.run(_add_employees(settings, args.file)))
-    elif args.command == "import-org":
-        sys.exit(asyncio.run(_import_org(settings, args.file)))
+    elif args.command == "hr":
+        sys.exit(_hr(settings, args))
+    elif args.command == "generate-org":
+        from org.generate import org_csv
+
+        sys.stdout.write(org_csv(args.employees))
     elif args.command == "manager-digest":
         asyncio.run(_manager_digest(settings, args.state == "on", args.weekday, args.hour))
 
@@ -130,33 +154,22 @@ async def _add_employees(settings: Settings, file: Path) -> int:
     return 0
 
 
-async def _import_org(settings: Settings, file: Path) -> int:
-    from org.csv_import import InvalidFile, parse
-    from store.db import create_engine, session_factory
-    from store.migrate import upgrade
-    from store.org_sync import sync_org
-    from workflows.calendar import OSLO
+def _hr(settings: Settings, args: argparse.Namespace) -> int:
+    from samtale import hr_cli
 
-    try:
-        snapshot = parse(file.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as e:
-        print(f"cannot read {file}: {e}", file=sys.stderr)
-        return 2
-    except InvalidFile as e:
-        print(f"nothing imported; {len(e.problems)} problem(s):", file=sys.stderr)
-        for p in e.problems:
-            print(f"  {file}:{p}", file=sys.stderr)
-        return 1
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        now = datetime.now(UTC)
-        async with session_factory(engine).begin() as session:
-            report = await sync_org(session, snapshot, today=now.astimezone(OSLO).date(), now=now)
-    finally:
-        await engine.dispose()
-    print(
-        f"added {len(report.added)}, updated {len(report.updated)}, left {len(report.left)}, "
-        f"unchanged {report.unchanged}"
-    )
-    return 0
+    with hr_cli.client(settings, args.as_employee) as http:
+        if args.hr_command == "import":
+            return hr_cli.import_org(http, args.file)
+        if args.hr_command == "start-cycle":
+            return hr_cli.start_cycle(
+                http,
+                {
+                    "id": args.id,
+                    "name": args.name,
+                    "year": args.year,
+                    "window_start": args.window_start,
+                    "window_end": args.window_end,
+                    "scope": args.scope,
+                },
+            )
+        return hr_cli.funnel(http, args.cycle_id, args.depth)
