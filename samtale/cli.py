@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     fun = hr_sub.add_parser("funnel", help="a cycle's funnel as a table")
     fun.add_argument("cycle_id")
-    fun.add_argument("--depth", type=int, default=1, help="unit levels to show (default 1)")
+    fun.add_argument("--unit", help="show this unit and its sub-units (default: the top)")
     gen = sub.add_parser("generate-org", help="print a realistic organisation as CSV")
     gen.add_argument("--employees", type=int, default=2000)
     digest = sub.add_parser("manager-digest", help="the weekly email to every manager")
@@ -172,4 +172,4 @@ def _hr(settings: Settings, args: argparse.Namespace) -> int:
                     "scope": args.scope,
                 },
             )
-        return hr_cli.funnel(http, args.cycle_id, args.depth)
+        return hr_cli.funnel(http, args.cycle_id, args.unit)

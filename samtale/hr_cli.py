@@ -67,11 +67,11 @@ def start_cycle(http: httpx.Client, body: dict[str, Any]) -> int:
     return 0
 
 
-def funnel(http: httpx.Client, cycle_id: str, depth: int) -> int:
-    r = http.get(f"/cycles/{cycle_id}")
+def funnel(http: httpx.Client, cycle_id: str, unit: str | None) -> int:
+    r = http.get(f"/cycles/{cycle_id}", params={"unit": unit} if unit else None)
     if r.status_code != 200:
         return fail(r)
-    print(render_funnel(r.json(), depth))
+    print(render_funnel(r.json(), depth=99))
     return 0
 
 

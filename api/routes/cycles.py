@@ -104,10 +104,21 @@ async def create(
 
 @router.get("/{cycle_id}", response_model=CycleProgress)
 async def progress(
-    cycle_id: str, session: SessionDep, me: CurrentUser, now: NowDep
+    cycle_id: str,
+    session: SessionDep,
+    me: CurrentUser,
+    now: NowDep,
+    unit: Annotated[
+        str | None,
+        Query(
+            description="show this unit and its direct sub-units; "
+            "default: the top of the organisation"
+        ),
+    ] = None,
 ) -> CycleProgress:
-    """The funnel (reviews per phase), overall and per org unit with sub-units rolled up, and
-    what is slipping: unscheduled past the deadline, summaries missing, actions overdue."""
+    """The funnel (reviews per phase) and what is slipping (unscheduled past the deadline,
+    summaries missing, actions overdue): overall, and for one org unit and its direct
+    sub-units, each with everything below it rolled up. Drill down with `unit`."""
     _require_hr(me)
     cycle = await _cycle(session, cycle_id)
     policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
@@ -116,8 +127,8 @@ async def progress(
         **_out(cycle).model_dump(),
         overall=_counts(f.overall),
         units=[
-            UnitProgress(unit=u, parent=f.parents.get(u), **_counts(c).model_dump())
-            for u, c in sorted(f.units.items())
+            UnitProgress(unit=u, parent=f.parents.get(u), **_counts(f.units[u]).model_dump())
+            for u in _drill_down(f.parents, f.units, unit)
         ],
         final_figures=json.loads(cycle.final_figures) if cycle.final_figures else None,
     )
@@ -181,6 +192,17 @@ def _out(cycle: Cycle) -> CycleOut:
         status=cycle.status,
         scope=json.loads(cycle.scope) if cycle.scope else None,
     )
+
+
+def _drill_down(
+    parents: dict[str, str | None], units: dict[str, Counts], focus: str | None
+) -> list[str]:
+    """The focus unit (or the top units) and their direct sub-units that have reviews."""
+    if focus is not None and focus not in parents:
+        raise NotFound(f"org unit {focus} not found")
+    tops = [focus] if focus else [u for u, p in parents.items() if p is None or p not in parents]
+    children = [u for u, p in parents.items() if p in tops]
+    return [u for u in sorted(tops) + sorted(children) if u in units]
 
 
 def _counts(c: Counts) -> CountsOut:

@@ -6,17 +6,28 @@ from samtale.hr_cli import PHASE_LABELS, render_funnel
 
 
 def counts(total: int, scheduling: int, overdue: int = 0) -> dict:
-    phases = dict.fromkeys(PHASE_LABELS, 0) | {"scheduling": scheduling,
-                                               "completed": total - scheduling}
-    return {"total": total, "phases": phases,
-            "slipping": {"unscheduled_past_deadline": 0, "summaries_missing": 0,
-                         "actions_overdue": overdue}}
+    phases = dict.fromkeys(PHASE_LABELS, 0) | {
+        "scheduling": scheduling,
+        "completed": total - scheduling,
+    }
+    return {
+        "total": total,
+        "phases": phases,
+        "slipping": {
+            "unscheduled_past_deadline": 0,
+            "summaries_missing": 0,
+            "actions_overdue": overdue,
+        },
+    }
 
 
 def test_the_funnel_table_shows_overall_then_units_as_a_tree() -> None:
     body = {
-        "id": "2027", "name": "Medarbeidersamtaler 2027", "window_start": "2027-02-01",
-        "window_end": "2027-03-31", "status": "running",
+        "id": "2027",
+        "name": "Medarbeidersamtaler 2027",
+        "window_start": "2027-02-01",
+        "window_end": "2027-03-31",
+        "status": "running",
         "overall": counts(10, 4, overdue=2),
         "units": [
             {"unit": "Konsern", "parent": None, **counts(10, 4, overdue=2)},

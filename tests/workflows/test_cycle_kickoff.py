@@ -161,8 +161,10 @@ async def test_the_funnel_counts_the_reviews_overall_and_per_unit(
     units = {u["unit"]: u for u in body["units"]}
     # Every review sits under the root unit; a division holds the sum of its departments'.
     assert units["Konsern"]["total"] == IN_CYCLE
+    assert {u["parent"] for u in body["units"]} == {None, "Konsern"}  # the top, one level
     d1 = units["D1"]["total"]
-    children = [u for u in body["units"] if u["parent"] == "D1"]
+    drill = await api.get(f"/cycles/{cycle}", params={"unit": "D1"}, headers=hr(settings))
+    children = [u for u in drill.json()["units"] if u["parent"] == "D1"]
     own = (
         await api.get(
             f"/cycles/{cycle}/reviews", params={"org_unit": "D1", "limit": 1}, headers=hr(settings)
