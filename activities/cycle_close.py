@@ -1,5 +1,5 @@
-"""Closing a cycle: at the window's end its final figures are kept; when HR cancels it, every
-open review is cancelled first (each review mails its own cancellation)."""
+"""A running cycle's HR side: the weekly digest of what is slipping, and closing it (final
+figures at the window's end; when HR cancels, every open review is cancelled first)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,20 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from activities.mail.mailer import Mailer
+from activities.mail.smtp import PermanentSmtpError
 from store.models import Cycle, Review
-from store.progress import funnel
+from store.progress import funnel, slipping_by_manager
 from workflows.calendar import OSLO
-from workflows.contracts import Actor, Cancel, CycleEnd, Policy
+from workflows.contracts import (
+    Actor,
+    Cancel,
+    CycleEnd,
+    EmailKind,
+    EmailRequest,
+    HrDigestRun,
+    Policy,
+)
 from workflows.review import ReviewWorkflow
 
 PAGE = 500
@@ -25,9 +35,10 @@ OPEN = ("scheduling", "invited", "preparing", "awaiting_summary", "awaiting_sign
 
 
 class CycleCloseActivities:
-    def __init__(self, *, client: Client, sessions: async_sessionmaker) -> None:
+    def __init__(self, *, client: Client, sessions: async_sessionmaker, mailer: Mailer) -> None:
         self._client = client
         self._sessions = sessions
+        self._mailer = mailer
 
     @activity.defn(name="finish_cycle")
     async def finish_cycle(self, end: CycleEnd) -> None:
@@ -50,6 +61,40 @@ class CycleCloseActivities:
                     **asdict(figures.overall),
                 }
             )
+
+    @activity.defn(name="send_hr_digest")
+    async def send_hr_digest(self, run: HrDigestRun) -> None:
+        """One weekly email to HR with what is slipping in the cycle, not one per review."""
+        now = activity.info().current_attempt_scheduled_time
+        today = now.astimezone(OSLO).date()
+        async with self._sessions() as session:
+            cycle = await session.get(Cycle, run.cycle_id)
+            if cycle is None:
+                return
+            policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+            f = await funnel(session, run.cycle_id, now=now, today=today, policy=policy)
+            top = await slipping_by_manager(
+                session, run.cycle_id, now=now, today=today, policy=policy
+            )
+        slipping = f.overall.slipping
+        req = EmailRequest(
+            key=f"hr-digest:{run.cycle_id}:{run.week}",
+            kind=EmailKind.HR_DIGEST,
+            review_id="",
+            to=[run.hr],
+            context={
+                "cycle": run.cycle_name,
+                "unscheduled": str(slipping["unscheduled_past_deadline"]),
+                "summaries_missing": str(slipping["summaries_missing"]),
+                "actions_overdue": str(slipping["actions_overdue"]),
+                "slipping_list": "\n".join(f"{name}: {n}" for name, n in top),
+                "link_path": f"/cycles/{run.cycle_id}",
+            },
+        )
+        try:
+            await self._mailer.deliver(req, now)
+        except PermanentSmtpError:
+            pass  # recorded in the email log; next week's digest tries again
 
     async def _cancel_open_reviews(self, end: CycleEnd) -> None:
         actor = Actor(id=end.hr.id, is_hr=True)

@@ -78,7 +78,7 @@ def activities_for(client: Client, settings: Settings, sessions: async_sessionma
         page_size=settings.kickoff_page_size,
         concurrent_starts=settings.kickoff_concurrent_starts,
     )
-    close = CycleCloseActivities(client=client, sessions=sessions)
+    close = CycleCloseActivities(client=client, sessions=sessions, mailer=shared)
     readmodel = ReadModelActivities(sessions)
     return [
         email.send_email,
@@ -87,6 +87,7 @@ def activities_for(client: Client, settings: Settings, sessions: async_sessionma
         kickoff.start_cycle_reviews,
         kickoff.send_kickoff_emails,
         close.finish_cycle,
+        close.send_hr_digest,
     ]
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import ActionItem, OrgUnit, Review
+from store.models import ActionItem, Employee, OrgUnit, Review
 from workflows.contracts import Phase, Policy
 
 PHASES = [p.value for p in Phase]
@@ -104,3 +104,46 @@ def _rolled_up(own: dict[str | None, Counts], parents: dict[str, str | None]) ->
             out.setdefault(cur, Counts()).add(counts)
             cur = parents.get(cur)
     return out
+
+
+async def slipping_by_manager(
+    session: AsyncSession,
+    cycle_id: str,
+    *,
+    now: datetime,
+    today: date,
+    policy: Policy,
+    limit: int = 10,
+) -> list[tuple[str, int]]:
+    """Managers with the most slipping items (late scheduling, missing summaries, overdue
+    actions), by name, most first: where HR's follow-up helps most."""
+    deadline = now - timedelta(days=policy.scheduling_deadline_days)
+    summary_due = now - timedelta(days=policy.summary_reminder_days)
+    late = (Review.phase == "scheduling") & (Review.phase_since < deadline)
+    missing = (Review.phase == "awaiting_summary") & (Review.meeting_start < summary_due)
+    totals: dict[str, int] = defaultdict(int)
+    reviews = await session.execute(
+        select(Review.manager_id, func.count())
+        .where(Review.cycle_id == cycle_id, late | missing)
+        .group_by(Review.manager_id)
+    )
+    actions = await session.execute(
+        select(Review.manager_id, func.count())
+        .join(ActionItem, ActionItem.review_id == Review.id)
+        .where(Review.cycle_id == cycle_id, ActionItem.done_at.is_(None), ActionItem.due < today)
+        .group_by(Review.manager_id)
+    )
+    for rows in (reviews, actions):
+        for manager_id, n in rows.tuples():
+            totals[manager_id] += n
+    top = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    names = dict(
+        (
+            await session.execute(
+                select(Employee.id, Employee.name).where(Employee.id.in_([m for m, _ in top]))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [(names.get(m, m), n) for m, n in top]

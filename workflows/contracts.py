@@ -300,3 +300,11 @@ class CycleEnd:
     hr: Person
     reason: str = ""
     reviews: int = 0
+
+
+@dataclass
+class HrDigestRun:
+    cycle_id: str
+    cycle_name: str
+    hr: Person
+    week: str  # ISO week: the digest's idempotency key

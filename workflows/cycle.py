@@ -1,9 +1,10 @@
 """CycleWorkflow: one per cycle. Starts every review in scope, tells each manager once,
-and lives until the window closes or HR cancels the cycle; then it keeps the figures."""
+sends HR a weekly digest of what is slipping, and lives until the window closes or HR
+cancels the cycle; then it keeps the figures."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -12,12 +13,13 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.calendar import OSLO
-    from workflows.contracts import CycleEnd, CycleInput, KickoffResult
+    from workflows.contracts import CycleEnd, CycleInput, HrDigestRun, KickoffResult
     from workflows.rules import local_moment
 
 START_CYCLE_REVIEWS = "start_cycle_reviews"
 SEND_KICKOFF_EMAILS = "send_kickoff_emails"
 FINISH_CYCLE = "finish_cycle"
+SEND_HR_DIGEST = "send_hr_digest"
 PATIENT = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 
@@ -33,13 +35,26 @@ class CycleWorkflow:
         mailed = await _long(SEND_KICKOFF_EMAILS, cycle, KickoffResult)
         self._kickoff = KickoffResult(reviews=started.reviews, emails_sent=mailed.emails_sent)
         closes = local_moment(cycle.window_end + timedelta(days=1), 0, OSLO)
-        try:
-            await workflow.wait_condition(
-                lambda: self._cancel_reason is not None,
-                timeout=max(closes - workflow.now(), timedelta(seconds=1)),
-            )
-        except TimeoutError:
-            pass
+        while self._cancel_reason is None and workflow.now() < closes:
+            digest_at = _next_monday_morning(workflow.now())
+            try:
+                await workflow.wait_condition(
+                    lambda: self._cancel_reason is not None,
+                    timeout=max(min(digest_at, closes) - workflow.now(), timedelta(seconds=1)),
+                )
+            except TimeoutError:
+                if workflow.now() >= digest_at and workflow.now() < closes:
+                    year, week, _ = digest_at.astimezone(OSLO).isocalendar()
+                    await _long(
+                        SEND_HR_DIGEST,
+                        HrDigestRun(
+                            cycle_id=cycle.cycle_id,
+                            cycle_name=cycle.name,
+                            hr=cycle.hr,
+                            week=f"{year}-W{week:02d}",
+                        ),
+                        type(None),
+                    )
         end = CycleEnd(
             cycle_id=cycle.cycle_id,
             hr=cycle.hr,
@@ -75,6 +90,13 @@ class CycleWorkflow:
                 type="RuleViolation",
                 non_retryable=True,
             )
+
+
+def _next_monday_morning(now: datetime) -> datetime:
+    """HR's weekly digest goes out on Monday at 08:00 in Oslo."""
+    local = now.astimezone(OSLO)
+    days = (7 - local.weekday()) % 7 or 7
+    return local_moment(local.date() + timedelta(days=days), 8, OSLO)
 
 
 async def _long(name: str, arg: object, result_type: type) -> Any:

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest_asyncio
@@ -25,7 +25,9 @@ from samtale.worker import build_worker
 from store.models import Review
 from store.org_sync import sync_org
 from tests.factories import HR
-from tests.waiting import eventually
+from tests.waiting import eventually, mail_arrived
+from workflows.calendar import OSLO
+from workflows.rules import local_moment
 
 N = 300
 IN_CYCLE = N - 1  # everyone but the CEO, who has no manager
@@ -199,3 +201,25 @@ async def test_cancelling_a_cycle_cancels_every_open_review(
     assert body["final_figures"]["phases"]["cancelled"] == IN_CYCLE
     again = await api.post(f"/cycles/{cycle}/cancel", json={"reason": "x"}, headers=hr(settings))
     assert again.status_code == 409
+
+
+async def test_hr_gets_one_weekly_digest_of_what_is_slipping(
+    api: httpx.AsyncClient,
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    org: async_sessionmaker,
+    sink: MailSink,
+) -> None:
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    async with build_worker(time_env.client, settings, org):
+        await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
+        await settled(org, sink, cycle)
+        now = (await time_env.get_current_time()).astimezone(OSLO)
+        monday = now.date() + timedelta(days=(7 - now.weekday()) % 7 or 7)
+        await time_env.sleep(local_moment(monday, 8, OSLO) + timedelta(minutes=5) - now)
+        await mail_arrived(sink, "hr_digest")
+    (digest,) = [m for m in sink.messages if m["X-Samtale-Kind"] == "hr_digest"]
+    assert digest["To"].addresses[0].addr_spec == HR.email
+    text = digest.get_body(("plain",)).get_content()
+    assert "Medarbeidersamtaler 2027" in text and "Ikke avtalt etter fristen: 0" in text
+    assert f"/cycles/{cycle}" in text
