@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,8 @@ from sqlalchemy.orm import aliased
 
 from store.models import Cycle, Employee
 from workflows.contracts import Person
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ async def add_employees(
         if e.manager_id and e.manager_id not in known and e.manager_id not in stored_managers
     ]
     problems += [f"employee {e.id!r} cannot manage themself" for e in new if e.manager_id == e.id]
-    ordered = managers_first(new)
+    ordered = managers_first(new, id_of=lambda e: e.id, manager_of=lambda e: e.manager_id)
     if ordered is None:
         problems.append("the managers form a cycle: someone manages their own manager")
     if problems or ordered is None:
@@ -80,21 +83,25 @@ async def add_employees(
     return rows
 
 
-def managers_first(new: Sequence[NewEmployee]) -> list[NewEmployee] | None:
-    """Order a batch so every manager in it precedes their reports; None if they form a cycle."""
-    by_id = {e.id: e for e in new}
+def managers_first(
+    batch: Sequence[T], *, id_of: Callable[[T], str], manager_of: Callable[[T], str | None]
+) -> list[T] | None:
+    """Order a batch so every manager in it precedes their reports, keeping the manager
+    foreign key true at each insert; None if the managers form a cycle."""
+    by_id = {id_of(e): e for e in batch}
     placed: set[str] = set()
-    out: list[NewEmployee] = []
-    for e in new:
-        chain: list[NewEmployee] = []
-        cur: NewEmployee | None = e
-        while cur is not None and cur.id not in placed:
-            if cur in chain:
+    out: list[T] = []
+    for e in batch:
+        chain: list[T] = []
+        cur: T | None = e
+        while cur is not None and id_of(cur) not in placed:
+            if any(id_of(c) == id_of(cur) for c in chain):
                 return None
             chain.append(cur)
-            cur = by_id.get(cur.manager_id) if cur.manager_id else None
+            manager = manager_of(cur)
+            cur = by_id.get(manager) if manager else None
         for c in reversed(chain):
-            placed.add(c.id)
+            placed.add(id_of(c))
             out.append(c)
     return out
 

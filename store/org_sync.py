@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from org.csv_import import Row, Snapshot
+from store.directory import managers_first
 from store.models import Employee, OrgUnit
 
 _FIELDS = (
@@ -44,7 +45,11 @@ async def sync_org(
     await _sync_units(session, snap.units)
     existing = {e.id: e for e in await session.scalars(select(Employee))}
     report = SyncReport()
-    for row in _managers_first(snap.rows):
+    ordered = managers_first(
+        snap.rows, id_of=lambda r: r.employee_id, manager_of=lambda r: r.manager_id
+    )
+    assert ordered is not None, "the file was validated: no management cycles"
+    for row in ordered:
         values = _values(row, today)
         emp = existing.get(row.employee_id)
         if emp is None:
@@ -83,23 +88,6 @@ def _values(row: Row, today: date) -> dict[str, object]:
         "end_date": row.end_date,
         "active": row.end_date is None or row.end_date > today,
     }
-
-
-def _managers_first(rows: list[Row]) -> list[Row]:
-    """Inserts in this order keep the manager foreign key true at every row (no cycles:
-    the file was validated)."""
-    by_id = {r.employee_id: r for r in rows}
-    placed: set[str] = set()
-    out: list[Row] = []
-    for r in rows:
-        chain: list[Row] = []
-        cur: Row | None = r
-        while cur is not None and cur.employee_id not in placed:
-            chain.append(cur)
-            placed.add(cur.employee_id)
-            cur = by_id.get(cur.manager_id) if cur.manager_id else None
-        out.extend(reversed(chain))
-    return out
 
 
 async def _sync_units(session: AsyncSession, units: dict[str, str | None]) -> None:
