@@ -41,8 +41,16 @@ class Funnel:
 
 
 async def funnel(
-    session: AsyncSession, cycle_id: str, *, now: datetime, today: date, policy: Policy
+    session: AsyncSession,
+    cycle_id: str,
+    *,
+    now: datetime,
+    today: date,
+    policy: Policy,
+    focus: str | None = None,
 ) -> Funnel:
+    """Overall counts, and `units`: the focus unit (default: the top) and its direct
+    sub-units, each with everything below it. Raises KeyError for an unknown unit."""
     own: dict[str | None, Counts] = defaultdict(Counts)
     in_cycle = Review.cycle_id == cycle_id
     by_phase = await session.execute(
@@ -83,7 +91,17 @@ async def funnel(
     parents = {
         unit: parent for unit, parent in units.tuples()
     }  # dict() takes a Result as a mapping
-    return Funnel(overall=_sum(own.values()), units=_rolled_up(own, parents), parents=parents)
+    shown = drill_down(parents, focus)
+    return Funnel(
+        overall=_sum(own.values()), units=_rolled_up(own, parents, shown), parents=parents
+    )
+
+
+def drill_down(parents: dict[str, str | None], focus: str | None) -> list[str]:
+    if focus is not None and focus not in parents:
+        raise KeyError(focus)
+    tops = [focus] if focus else [u for u, p in parents.items() if p is None or p not in parents]
+    return sorted(tops) + sorted(u for u, p in parents.items() if p in tops)
 
 
 def _sum(counts) -> Counts:  # type: ignore[no-untyped-def]
@@ -93,17 +111,20 @@ def _sum(counts) -> Counts:  # type: ignore[no-untyped-def]
     return total
 
 
-def _rolled_up(own: dict[str | None, Counts], parents: dict[str, str | None]) -> dict[str, Counts]:
-    """Add each unit's own counts to it and every unit above it."""
-    out: dict[str, Counts] = {}
+def _rolled_up(
+    own: dict[str | None, Counts], parents: dict[str, str | None], shown: list[str]
+) -> dict[str, Counts]:
+    """Add each unit's own counts to every shown unit at or above it."""
+    out = {u: Counts() for u in shown}
     for unit, counts in own.items():
         seen: set[str] = set()
         cur = unit
         while cur is not None and cur not in seen:
             seen.add(cur)
-            out.setdefault(cur, Counts()).add(counts)
+            if cur in out:
+                out[cur].add(counts)
             cur = parents.get(cur)
-    return out
+    return {u: c for u, c in out.items() if c.total}
 
 
 async def slipping_by_manager(

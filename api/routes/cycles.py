@@ -122,13 +122,18 @@ async def progress(
     _require_hr(me)
     cycle = await _cycle(session, cycle_id)
     policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
-    f = await funnel(session, cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy)
+    try:
+        f = await funnel(
+            session, cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy, focus=unit
+        )
+    except KeyError:
+        raise NotFound(f"org unit {unit} not found") from None
     return CycleProgress(
         **_out(cycle).model_dump(),
         overall=_counts(f.overall),
         units=[
-            UnitProgress(unit=u, parent=f.parents.get(u), **_counts(f.units[u]).model_dump())
-            for u in _drill_down(f.parents, f.units, unit)
+            UnitProgress(unit=u, parent=f.parents.get(u), **_counts(c).model_dump())
+            for u, c in f.units.items()
         ],
         final_figures=json.loads(cycle.final_figures) if cycle.final_figures else None,
     )
@@ -192,17 +197,6 @@ def _out(cycle: Cycle) -> CycleOut:
         status=cycle.status,
         scope=json.loads(cycle.scope) if cycle.scope else None,
     )
-
-
-def _drill_down(
-    parents: dict[str, str | None], units: dict[str, Counts], focus: str | None
-) -> list[str]:
-    """The focus unit (or the top units) and their direct sub-units that have reviews."""
-    if focus is not None and focus not in parents:
-        raise NotFound(f"org unit {focus} not found")
-    tops = [focus] if focus else [u for u, p in parents.items() if p is None or p not in parents]
-    children = [u for u, p in parents.items() if p in tops]
-    return [u for u in sorted(tops) + sorted(children) if u in units]
 
 
 def _counts(c: Counts) -> CountsOut:
