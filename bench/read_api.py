@@ -54,7 +54,7 @@ async def seed(url: str, n: int) -> list[str]:
     rnd = random.Random(1)
     now = datetime.now(UTC)
     staff = people(n + 1)
-    units = {p.unit: p.parent_unit for p in staff}
+    units = {p.unit: p.parent_unit for p in staff if p.parent_unit} | {staff[0].unit: None}
     phases = [p for p, w in PHASES for _ in range(w)]
     async with engine.begin() as conn:
         await conn.execute(insert(OrgUnit), [{"id": u, "parent_id": None} for u in units])

@@ -100,7 +100,7 @@ async def funnel(
 def drill_down(parents: dict[str, str | None], focus: str | None) -> list[str]:
     if focus is not None and focus not in parents:
         raise KeyError(focus)
-    tops = [focus] if focus else [u for u, p in parents.items() if p is None or p not in parents]
+    tops = {focus} if focus else {u for u, p in parents.items() if p is None or p not in parents}
     return sorted(tops) + sorted(u for u, p in parents.items() if p in tops)
 
 
