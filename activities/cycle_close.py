@@ -15,23 +15,25 @@ from temporalio.service import RPCError
 
 from activities.mail.mailer import Mailer
 from activities.mail.smtp import PermanentSmtpError
+from store.cycles import cycle_policy
 from store.models import Cycle, Review
 from store.progress import funnel, slipping_by_manager
 from workflows.calendar import OSLO
 from workflows.contracts import (
+    TERMINAL_PHASES,
     Actor,
     Cancel,
     CycleEnd,
     EmailKind,
     EmailRequest,
     HrDigestRun,
-    Policy,
+    Phase,
 )
 from workflows.review import ReviewWorkflow
 
 PAGE = 500
 CONCURRENT = 32
-OPEN = ("scheduling", "invited", "preparing", "awaiting_summary", "awaiting_signoff", "follow_up")
+OPEN = tuple(p.value for p in Phase if p not in TERMINAL_PHASES)
 
 
 class CycleCloseActivities:
@@ -49,7 +51,7 @@ class CycleCloseActivities:
             cycle = await session.get(Cycle, end.cycle_id)
             if cycle is None:
                 return
-            policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+            policy = cycle_policy(cycle)
             figures = await funnel(
                 session, end.cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy
             )
@@ -71,7 +73,7 @@ class CycleCloseActivities:
             cycle = await session.get(Cycle, run.cycle_id)
             if cycle is None:
                 return
-            policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+            policy = cycle_policy(cycle)
             f = await funnel(session, run.cycle_id, now=now, today=today, policy=policy)
             top = await slipping_by_manager(
                 session, run.cycle_id, now=now, today=today, policy=policy

@@ -23,7 +23,7 @@ from activities.mail.mailer import Mailer
 from activities.mail.smtp import PermanentSmtpError
 from store import cycles as q
 from store.db import finish_even_if_cancelled
-from store.directory import as_person, get_employee
+from store.directory import as_person, employees_by_id
 from workflows.contracts import (
     CycleInput,
     EmailKind,
@@ -132,9 +132,9 @@ class KickoffActivities:
                     session, cycle.cycle_id, after=after, limit=self._page
                 )
                 reports = await q.reports_in_cycle(session, cycle.cycle_id, managers)
-                people = {m: await get_employee(session, m) for m in managers}
+                people = await employees_by_id(session, managers)
             for manager_id in managers:
-                manager = people[manager_id]
+                manager = people.get(manager_id)
                 if manager is not None and manager.active and reports.get(manager_id):
                     sent += await self._send(cycle, as_person(manager), reports[manager_id], now)
                 activity.heartbeat(manager_id, sent)

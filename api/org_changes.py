@@ -21,11 +21,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.kickoff import review_id
-from store.cycles import units_within
+from store.cycles import cycle_policy, units_within
 from store.directory import as_person, get_employee
 from store.models import Cycle, Employee
 from store.org_sync import SyncReport
-from workflows.contracts import Actor, Cancel, ChangeManager, Policy, ReviewInput
+from workflows.contracts import Actor, Cancel, ChangeManager, ReviewInput
 from workflows.review import ReviewWorkflow
 
 CONCURRENT = 32
@@ -61,7 +61,7 @@ async def apply_to_running_cycles(
 
     for cycle in cycles:
         units = await units_within(session, json.loads(cycle.scope)) if cycle.scope else None
-        policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+        policy = cycle_policy(cycle)
         creator = await get_employee(session, cycle.created_by)
         starts = []
         for eid in report.added:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from store.models import Employee, OrgUnit, Review, ReviewEvent
+from store.models import Cycle, Employee, OrgUnit, Review, ReviewEvent
+from workflows.contracts import Policy
 
 
 async def units_within(session: AsyncSession, roots: Sequence[str]) -> set[str]:
@@ -117,3 +119,8 @@ async def reports_in_cycle(
     for manager_id, name in rows.tuples():
         out.setdefault(manager_id, []).append(name)
     return out
+
+
+def cycle_policy(cycle: Cycle) -> Policy:
+    """The policy the cycle was started with (stored as JSON), or the defaults."""
+    return Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()

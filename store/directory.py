@@ -39,6 +39,11 @@ async def get_employee(session: AsyncSession, employee_id: str) -> Employee | No
     return await session.get(Employee, employee_id)
 
 
+async def employees_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Employee]:
+    rows = await session.scalars(select(Employee).where(Employee.id.in_(ids)))
+    return {e.id: e for e in rows}
+
+
 async def add_employees(
     session: AsyncSession, new: Sequence[NewEmployee], *, now: datetime
 ) -> list[Employee]:
@@ -76,10 +81,8 @@ async def add_employees(
         )
         for e in ordered
     ]
-    for row in rows:
-        # One flush per row keeps the insert order, so the manager key holds at each insert.
-        session.add(row)
-        await session.flush()
+    session.add_all(rows)  # managers first: the inserts keep this order
+    await session.flush()
     return rows
 
 

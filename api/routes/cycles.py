@@ -23,13 +23,13 @@ from api.schemas import (
     ReviewItem,
     UnitProgress,
 )
-from store.cycles import units_within
+from store.cycles import cycle_policy, units_within
 from store.directory import add_cycle, as_person, get_cycle
 from store.models import Cycle, Employee, OrgUnit
 from store.progress import Counts, funnel
 from store.queries import ReviewFilter, list_reviews
 from workflows.calendar import OSLO
-from workflows.contracts import CycleInput, Phase, Policy
+from workflows.contracts import CycleInput, Phase
 from workflows.cycle import CycleWorkflow
 
 router = APIRouter(prefix="/cycles", tags=["cycles"])
@@ -121,7 +121,7 @@ async def progress(
     sub-units, each with everything below it rolled up. Drill down with `unit`."""
     _require_hr(me)
     cycle = await _cycle(session, cycle_id)
-    policy = Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+    policy = cycle_policy(cycle)
     try:
         f = await funnel(
             session, cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy, focus=unit
