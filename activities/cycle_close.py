@@ -53,7 +53,7 @@ class CycleCloseActivities:
                 return
             policy = cycle_policy(cycle)
             figures = await funnel(
-                session, end.cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy
+                session, end.cycle_id, today=now.astimezone(OSLO).date(), policy=policy
             )
             cycle.status = end.status
             cycle.final_figures = json.dumps(
@@ -74,10 +74,8 @@ class CycleCloseActivities:
             if cycle is None:
                 return
             policy = cycle_policy(cycle)
-            f = await funnel(session, run.cycle_id, now=now, today=today, policy=policy)
-            top = await slipping_by_manager(
-                session, run.cycle_id, now=now, today=today, policy=policy
-            )
+            f = await funnel(session, run.cycle_id, today=today, policy=policy)
+            top = await slipping_by_manager(session, run.cycle_id, today=today, policy=policy)
         slipping = f.overall.slipping
         req = EmailRequest(
             key=f"hr-digest:{run.cycle_id}:{run.week}",

@@ -25,12 +25,13 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import httpx  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, update  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.auth import issue_token  # noqa: E402
 from org.generate import people  # noqa: E402
 from samtale.settings import Settings  # noqa: E402
+from store import tallies  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from store.models import ActionItem, Cycle, Employee, OrgUnit, Review  # noqa: E402
@@ -60,9 +61,7 @@ async def seed(url: str, n: int) -> list[str]:
         await conn.execute(insert(OrgUnit), [{"id": u, "parent_id": None} for u in units])
         for u, parent in units.items():
             if parent:
-                await conn.execute(
-                    OrgUnit.__table__.update().where(OrgUnit.id == u).values(parent_id=parent)
-                )
+                await conn.execute(update(OrgUnit).where(OrgUnit.id == u).values(parent_id=parent))
         emp = [
             {
                 "id": p.id,
@@ -97,6 +96,14 @@ async def seed(url: str, n: int) -> list[str]:
         reviews, actions = [], []
         for p in staff[1:]:
             rid, phase = f"review-2027-{p.id}", rnd.choice(phases)
+            since = now - timedelta(days=rnd.randint(0, 59))
+            meeting = (
+                None
+                if phase in ("scheduling", "cancelled")
+                else since + timedelta(days=rnd.randint(1, 20))
+                if phase in ("invited", "preparing")
+                else since - timedelta(days=rnd.randint(0, 10))
+            )
             reviews.append(
                 {
                     "id": rid,
@@ -107,7 +114,8 @@ async def seed(url: str, n: int) -> list[str]:
                     "phase": phase,
                     "version": 3,
                     "started_at": now - timedelta(days=60),
-                    "phase_since": now - timedelta(days=rnd.randint(0, 59)),
+                    "phase_since": since,
+                    "meeting_start": meeting,
                     "updated_at": now,
                     "meeting_held": False,
                     "employee_prepared": False,
@@ -129,11 +137,14 @@ async def seed(url: str, n: int) -> list[str]:
         for rows, table in ((reviews, Review), (actions, ActionItem)):
             for i in range(0, len(rows), CHUNK):
                 await conn.execute(insert(table), rows[i : i + CHUNK])
+    # Loaded in bulk, so counted in bulk: the tallies the syncs would have kept.
+    async with session_factory(engine).begin() as session:
+        await tallies.rebuild(session, "2027")
     await engine.dispose()
     return sorted({p.manager for p in staff if p.manager})
 
 
-def percentile(samples: list[float], q: float) -> float:
+def percentile(samples: list[float], q: int) -> float:
     return (
         statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
         if len(samples) > 1

@@ -61,12 +61,17 @@ class Person:
     parent_unit: str | None
 
 
+FAN_OUT = 4  # sub-units per unit above the teams
+TOP = 8  # at most this many units directly under the CEO
+
+
 def people(n: int) -> list[Person]:
-    """CEO, then division, department and team leads (about eight people a team), then
-    everyone else spread over the teams; ids in that order."""
-    teams = max(1, n // 9)
-    departments = max(1, -(-teams // 4))
-    divisions = max(1, -(-departments // 4))
+    """CEO, then the unit leads level by level (divisions, departments, ..., teams of about
+    eight), then everyone else spread over the teams; ids in that order. Levels are added
+    until the CEO has at most eight divisions, as in a real organisation of that size."""
+    sizes = [max(1, n // 9)]  # teams, then each level above
+    while sizes[-1] > TOP:
+        sizes.append(-(-sizes[-1] // FAN_OUT))
     out = [Person("p00001", None, "Konsern", None)]
 
     def add(manager: str, unit: str, parent: str | None) -> Person:
@@ -74,26 +79,20 @@ def people(n: int) -> list[Person]:
         out.append(p)
         return p
 
-    heads = [add("p00001", f"D{d + 1}", "Konsern") for d in range(divisions)]
-    depts = [
-        add(
-            heads[k % divisions].id,
-            f"{heads[k % divisions].unit}-A{k + 1}",
-            heads[k % divisions].unit,
-        )
-        for k in range(departments)
-    ]
-    leads = [
-        add(
-            depts[t % departments].id,
-            f"{depts[t % departments].unit}-T{t + 1}",
-            depts[t % departments].unit,
-        )
-        for t in range(teams)
-    ]
-    k = 0
+    level = [add("p00001", f"D{d + 1}", "Konsern") for d in range(sizes[-1])]
+    for depth, size in enumerate(reversed(sizes[:-1])):
+        letter = "T" if depth == len(sizes) - 2 else "A"
+        level = [
+            add(
+                level[k % len(level)].id,
+                f"{level[k % len(level)].unit}-{letter}{k + 1}",
+                level[k % len(level)].unit,
+            )
+            for k in range(size)
+        ]
+    leads, k = level, 0
     while len(out) < n:
-        lead = leads[k % teams]
+        lead = leads[k % len(leads)]
         add(lead.id, lead.unit, None)
         k += 1
     return out[:n]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from store import tallies
 from store.models import Cycle, Employee, OrgUnit, Review, ReviewEvent
-from workflows.contracts import Policy
+from workflows.contracts import Phase, Policy
 
 
 async def units_within(session: AsyncSession, roots: Sequence[str]) -> set[str]:
@@ -76,7 +78,7 @@ async def register_reviews(
             employee_id=p.employee.id,
             manager_id=p.manager.id,
             org_unit_id=p.employee.org_unit_id,
-            phase="scheduling",
+            phase=Phase.SCHEDULING.value,
             version=1,
             started_at=now,
             phase_since=now,
@@ -86,6 +88,12 @@ async def register_reviews(
     )
     await session.flush()
     session.add_all(ReviewEvent(review_id=rid, seq=1, at=now, kind="started") for rid, _ in new)
+    deltas: dict[tuple[str, str | None], tallies.Delta] = defaultdict(Counter)
+    for _, p in new:
+        deltas[(cycle_id, p.employee.org_unit_id)].update(
+            tallies.counted(tallies.Facts(Phase.SCHEDULING.value, now, None))
+        )
+    await tallies.add(session, deltas)
 
 
 async def managers_in_cycle(

@@ -100,6 +100,29 @@ class Review(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
+class PhaseTally(Base):
+    """Reviews of a cycle in a phase, in a unit and everything below it (store/tallies.py)."""
+
+    __tablename__ = "phase_tallies"
+
+    cycle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "": the whole cycle
+    phase: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SlipTally(Base):
+    """What may slip, by the day it counts from (store/tallies.py)."""
+
+    __tablename__ = "slip_tallies"
+
+    cycle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    what: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ActionItem(Base):
     __tablename__ = "actions"
     __table_args__ = (

@@ -8,6 +8,7 @@ HR systems rarely list the people who administer samtale.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from org.csv_import import Row, Snapshot
+from store import tallies
 from store.directory import managers_first
-from store.models import Employee, OrgUnit
+from store.models import ActionItem, Cycle, Employee, OrgUnit, Review
 
 _FIELDS = (
     "name",
@@ -36,6 +38,7 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     manager_changed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    unit_changed: dict[str, str | None] = field(default_factory=dict)  # employee -> new unit
     unchanged: int = 0
 
 
@@ -62,6 +65,8 @@ async def sync_org(
             continue
         if "manager_id" in changed:
             report.manager_changed.append((emp.id, emp.manager_id, row.manager_id))
+        if "org_unit_id" in changed:
+            report.unit_changed[emp.id] = row.org_unit
         if "active" in changed and not values["active"]:
             report.left.append(emp.id)
         else:
@@ -74,6 +79,7 @@ async def sync_org(
             emp.active = False
             report.left.append(emp.id)
     await session.flush()
+    await _move_reviews(session, report.unit_changed)
     return report
 
 
@@ -94,12 +100,51 @@ async def _sync_units(session: AsyncSession, units: dict[str, str | None]) -> No
     """New units go in without a parent, then every parent is set: no insert order to get
     right."""
     existing = {u.id: u for u in await session.scalars(select(OrgUnit))}
+    new = set(units) - set(existing)
     for u in units:
         if u not in existing:
             existing[u] = OrgUnit(id=u, parent_id=None)
             session.add(existing[u])
     await session.flush()
+    for u in new:
+        existing[u].parent_id = units[u]
+    await session.flush()
     for u, parent in units.items():
         if existing[u].parent_id != parent:
+            # A unit that moves takes its counts along: out of the units above it
+            # before, into those above it after; one at a time, each on the tree as it is.
+            taken = await tallies.unit_moving(session, u)
             existing[u].parent_id = parent
-    await session.flush()
+            await session.flush()
+            await tallies.unit_moved(session, u, taken)
+
+
+async def _move_reviews(session: AsyncSession, new_units: dict[str, str | None]) -> None:
+    """Reviews in running cycles follow their employee to a new unit, counts and all."""
+    if not new_units:
+        return
+    reviews = list(
+        await session.scalars(
+            select(Review)
+            .join(Cycle, Cycle.id == Review.cycle_id)
+            .where(Cycle.status == "running", Review.employee_id.in_(new_units))
+        )
+    )
+    dues: dict[str, list[date]] = defaultdict(list)
+    for review_id, due in (
+        await session.execute(
+            select(ActionItem.review_id, ActionItem.due).where(
+                ActionItem.review_id.in_([r.id for r in reviews]), ActionItem.done_at.is_(None)
+            )
+        )
+    ).tuples():
+        dues[review_id].append(due)
+    deltas: dict[tuple[str, str | None], tallies.Delta] = defaultdict(Counter)
+    for r in reviews:
+        counts = tallies.counted(
+            tallies.Facts(r.phase, r.phase_since, r.meeting_start, tuple(dues[r.id]))
+        )
+        deltas[(r.cycle_id, r.org_unit_id)].subtract(counts)
+        deltas[(r.cycle_id, new_units[r.employee_id])].update(counts)
+        r.org_unit_id = new_units[r.employee_id]
+    await tallies.add(session, deltas)

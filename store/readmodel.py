@@ -7,23 +7,48 @@ only by a newer version, and a timeline event is inserted once per sequence.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import ActionItem, Review, ReviewEvent
+from store import tallies
+from store.models import ActionItem, Employee, Review, ReviewEvent
 from workflows.contracts import ReviewState, ReviewSync
 
 
 async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
+    """Mirror the state, and count what changed in the cycle's tallies. The row is locked
+    first (on PostgreSQL): two writers of one review must not both count its change."""
     s = sync.state
-    row = await session.get(Review, s.review_id)
+    row = await session.get(Review, s.review_id, with_for_update=True)
+    before: tallies.Facts | None = None
     if row is None:
-        row = Review(id=s.review_id, version=-1)
-        session.add(row)
+        # A review started outside a kickoff (a late joiner) counts in the employee's unit.
+        employee = await session.get(Employee, s.employee.id)
+        row = Review(
+            id=s.review_id, version=-1, org_unit_id=employee.org_unit_id if employee else None
+        )
     if row.version <= s.version:
+        actions = await _actions(session, s.review_id)
+        if row.version >= 0:
+            before = _facts(row, actions.values())
         _copy_state(row, s)
-        await _sync_actions(session, s)
+        session.add(row)
+        await session.flush()  # the review before its actions: no relationship orders them
+        _sync_actions(session, s, actions)
+        change = tallies.change(before, _facts(row, actions.values()))
+        await tallies.add(session, {(row.cycle_id, row.org_unit_id): change})
     await _add_events(session, sync)
+
+
+def _facts(row: Review, actions: Iterable[ActionItem]) -> tallies.Facts:
+    return tallies.Facts(
+        phase=row.phase,
+        phase_since=row.phase_since,
+        meeting_start=row.meeting_start,
+        open_actions_due=tuple(sorted(a.due for a in actions if a.done_at is None)),
+    )
 
 
 def _copy_state(row: Review, s: ReviewState) -> None:
@@ -50,19 +75,17 @@ def _copy_state(row: Review, s: ReviewState) -> None:
     row.cancel_reason = s.cancel_reason
 
 
-async def _sync_actions(session: AsyncSession, s: ReviewState) -> None:
-    if not s.actions:
-        return
-    existing = {
-        a.number: a
-        for a in await session.scalars(
-            select(ActionItem).where(ActionItem.review_id == s.review_id)
-        )
-    }
+async def _actions(session: AsyncSession, review_id: str) -> dict[int, ActionItem]:
+    rows = await session.scalars(select(ActionItem).where(ActionItem.review_id == review_id))
+    return {a.number: a for a in rows}
+
+
+def _sync_actions(session: AsyncSession, s: ReviewState, existing: dict[int, ActionItem]) -> None:
+    """Add or update each action of the state in `existing` (actions are never removed)."""
     for a in s.actions:
         row = existing.get(a.id)
         if row is None:
-            row = ActionItem(review_id=s.review_id, number=a.id)
+            row = existing[a.id] = ActionItem(review_id=s.review_id, number=a.id)
             session.add(row)
         row.title, row.owner_id, row.manager_id = a.title, a.owner_id, s.manager.id
         row.due, row.done_at = a.due, a.done_at

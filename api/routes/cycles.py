@@ -124,7 +124,7 @@ async def progress(
     policy = cycle_policy(cycle)
     try:
         f = await funnel(
-            session, cycle_id, now=now, today=now.astimezone(OSLO).date(), policy=policy, focus=unit
+            session, cycle_id, today=now.astimezone(OSLO).date(), policy=policy, focus=unit
         )
     except KeyError:
         raise NotFound(f"org unit {unit} not found") from None
