@@ -22,13 +22,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from sqlalchemy import func, select  # noqa: E402
-from temporalio.client import Client  # noqa: E402
+from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from org.csv_import import parse  # noqa: E402
@@ -96,8 +97,25 @@ async def kickoff(
         mailed = sum(1 for m in sink.messages if m["X-Samtale-Kind"] == "kickoff")
         done = await handle.query(CycleWorkflow.kickoff)
         if visible == n_reviews and mailed >= n_managers and done is not None:
-            return time.perf_counter() - started
+            took = time.perf_counter() - started
+            await print_steps(handle)
+            kinds = Counter(str(m["X-Samtale-Kind"]) for m in sink.messages)
+            print(f"  emails in the sink: {dict(kinds)}")
+            return took
         await asyncio.sleep(0.25)
+
+
+async def print_steps(handle: WorkflowHandle) -> None:
+    """How long each kickoff activity took, from the cycle's history: where the time went."""
+    scheduled: dict[int, tuple[str, datetime]] = {}
+    async for e in handle.fetch_history_events():
+        at = e.event_time.ToDatetime(tzinfo=UTC)
+        if e.HasField("activity_task_scheduled_event_attributes"):
+            name = e.activity_task_scheduled_event_attributes.activity_type.name
+            scheduled[e.event_id] = (name, at)
+        elif e.HasField("activity_task_completed_event_attributes"):
+            name, since = scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
+            print(f"  {name}: {(at - since).total_seconds():.1f} s")
 
 
 async def main() -> None:

@@ -77,6 +77,7 @@ def activities_for(client: Client, settings: Settings, sessions: async_sessionma
         task_queue=settings.task_queue,
         page_size=settings.kickoff_page_size,
         concurrent_starts=settings.kickoff_concurrent_starts,
+        concurrent_emails=settings.smtp_pool_size,
     )
     close = CycleCloseActivities(client=client, sessions=sessions, mailer=shared)
     readmodel = ReadModelActivities(sessions)

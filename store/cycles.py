@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -37,26 +37,38 @@ class InScope:
     manager: Employee
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a kickoff got to: the last employee done, and their manager."""
+
+    manager_id: str = ""
+    employee_id: str = ""
+
+
 async def page_in_scope(
     session: AsyncSession,
     *,
     units: set[str] | None,
     employee_ids: Sequence[str] | None,
-    after: str,
+    after: Cursor,
     limit: int,
 ) -> list[InScope]:
-    """Active employees with a manager, in id order after `after`."""
+    """Active employees with a manager, grouped by manager (in manager, then employee id
+    order) after `after`: a page holds every report of its managers but perhaps the last."""
     manager = aliased(Employee)
     q = (
         select(Employee, manager)
         .join(manager, manager.id == Employee.manager_id)
-        .where(Employee.active.is_(True), Employee.id > after)
+        .where(
+            Employee.active.is_(True),
+            tuple_(Employee.manager_id, Employee.id) > tuple_(after.manager_id, after.employee_id),
+        )
     )
     if units is not None:
         q = q.where(Employee.org_unit_id.in_(units))
     if employee_ids is not None:
         q = q.where(Employee.id.in_(employee_ids))
-    rows = await session.execute(q.order_by(Employee.id).limit(limit))
+    rows = await session.execute(q.order_by(Employee.manager_id, Employee.id).limit(limit))
     return [InScope(e, m) for e, m in rows.tuples()]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import SentEmail
@@ -59,3 +61,11 @@ async def mark(
     row.last_error = error[:1000] if error else None
     if status == SENT:
         row.sent_at = now
+
+
+async def sent(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of these keys were sent already: a sweep that checks a page in one query."""
+    rows = await session.scalars(
+        select(SentEmail.key).where(SentEmail.key.in_(keys), SentEmail.status == SENT)
+    )
+    return set(rows)

@@ -34,6 +34,8 @@ class OrgUnit(Base):
 
 class Employee(Base):
     __tablename__ = "employees"
+    # A kickoff pages through employees grouped by manager.
+    __table_args__ = (Index("ix_employees_manager_id_id", "manager_id", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from org.csv_import import parse
 from store import tallies
-from store.cycles import page_in_scope, register_reviews, units_within
+from store.cycles import Cursor, page_in_scope, register_reviews, units_within
 from store.db import create_engine, session_factory
 from store.directory import as_person
 from store.migrate import upgrade
@@ -51,7 +51,9 @@ async def import_org(db: async_sessionmaker, text: str) -> None:
 
 async def kickoff(db: async_sessionmaker) -> None:
     async with db.begin() as session:
-        people = await page_in_scope(session, units=None, employee_ids=None, after="", limit=100)
+        people = await page_in_scope(
+            session, units=None, employee_ids=None, after=Cursor(), limit=100
+        )
         people = [p for p in people if p.employee.id in {"m1", "m2", "e1", "e2", "e3", "e4"}]
         await register_reviews(
             session,

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.auth import issue_token
 from org.csv_import import parse
-from org.generate import org_csv
+from org.generate import org_csv, people
 from samtale.mailsink import MailSink
 from samtale.settings import Settings
 from samtale.worker import build_worker
@@ -90,9 +90,16 @@ async def settled(sessions: async_sessionmaker, sink: MailSink, cycle_id: str) -
 
 
 def assert_once_each(sink: MailSink) -> None:
+    """One email per manager, listing every one of their reports: none was sent before
+    all of a manager's reviews were in, even where they straddle pages."""
     kickoffs = [m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"]
     per_manager = Counter(m["To"].addresses[0].addr_spec for m in kickoffs)
     assert len(per_manager) == MANAGERS and set(per_manager.values()) == {1}
+    reports = Counter(f"{p.manager}@example.no" for p in people(N) if p.manager)
+    for m in kickoffs:
+        text = m.get_body(("plain",)).get_content()
+        bullets = [line for line in text.splitlines() if line.startswith("• ")]
+        assert len(bullets) == reports[m["To"].addresses[0].addr_spec]
 
 
 async def test_a_kickoff_run_twice_starts_each_review_and_mails_each_manager_once(
@@ -103,7 +110,9 @@ async def test_a_kickoff_run_twice_starts_each_review_and_mails_each_manager_onc
     sink: MailSink,
 ) -> None:
     cycle = f"c{uuid.uuid4().hex[:8]}"
-    async with build_worker(time_env.client, settings, org):
+    # Pages smaller than a team: a manager's reports straddle pages.
+    small_pages = settings.model_copy(update={"kickoff_page_size": 7})
+    async with build_worker(time_env.client, small_pages, org):
         for _ in range(2):
             r = await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
             assert r.status_code == 201, r.text

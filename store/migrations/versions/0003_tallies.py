@@ -1,4 +1,5 @@
-"""phase and slip tallies per cycle and org unit, filled from the reviews already there
+"""phase and slip tallies per cycle and org unit, filled from the reviews already there;
+employees indexed by (manager, id) for the kickoff
 
 Revision ID: 0003
 Revises: 0002
@@ -40,6 +41,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("cycle_id", "unit_id", "what", "day"),
     )
     _fill(phase, slip)
+    op.create_index("ix_employees_manager_id_id", "employees", ["manager_id", "id"], unique=False)
 
 
 def _fill(phase: sa.Table, slip: sa.Table) -> None:
@@ -88,5 +90,6 @@ def _fill(phase: sa.Table, slip: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_employees_manager_id_id", table_name="employees")
     op.drop_table("slip_tallies")
     op.drop_table("phase_tallies")
