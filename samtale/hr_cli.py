@@ -53,9 +53,16 @@ def import_org(http: httpx.Client, file: Path) -> int:
     b = r.json()
     print(
         f"added {len(b['added'])}, updated {len(b['updated'])}, left {len(b['left'])}, "
-        f"unchanged {b['unchanged']}; running cycles: {b['reviews_started']} reviews started, "
-        f"{b['reviews_cancelled']} cancelled, {b['reviews_moved']} moved"
+        f"unchanged {b['unchanged']}"
     )
+    running = b["running_cycles"]
+    if running and running["status"] == "applied":
+        print(
+            f"running cycles: {running['reviews_started']} reviews started, "
+            f"{running['reviews_cancelled']} cancelled, {running['reviews_moved']} moved"
+        )
+    elif running:
+        print(f"running cycles: changes under way (GET /imports/{running['id']})")
     return 0
 
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     base_url: str = "http://localhost:8000"
     kickoff_page_size: int = Field(default=500, ge=1, le=5000)
     kickoff_concurrent_starts: int = Field(default=48, ge=1, le=500)
+    # How long an import waits for running cycles to take its changes before it answers
+    # "in progress" (GET /imports/{id} tells the outcome).
+    import_wait_seconds: float = Field(default=10.0, ge=0, le=120)
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
     data_dir: str = "var"

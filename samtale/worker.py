@@ -17,6 +17,7 @@ from activities.email import EmailActivities
 from activities.kickoff import KickoffActivities
 from activities.mail.mailer import MailConfig, Mailer
 from activities.mail.smtp import SmtpConfig, SmtpSender
+from activities.org_changes import OrgChangeActivities
 from activities.readmodel import ReadModelActivities
 from samtale.settings import Settings
 from samtale.temporal import connect
@@ -24,9 +25,15 @@ from store.db import create_engine, session_factory
 from store.migrate import upgrade
 from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
+from workflows.org_changes import OrgChangesWorkflow
 from workflows.review import ReviewWorkflow
 
-WORKFLOWS: Sequence[type] = (ReviewWorkflow, CycleWorkflow, ManagerDigestWorkflow)
+WORKFLOWS: Sequence[type] = (
+    ReviewWorkflow,
+    CycleWorkflow,
+    ManagerDigestWorkflow,
+    OrgChangesWorkflow,
+)
 # The sandbox still guards every call a workflow makes (no clock, no I/O), but our own
 # `workflows` package, deterministic and without mutable globals, is imported once rather
 # than once per workflow run: at a kickoff of thousands that re-import was half the time.
@@ -81,6 +88,7 @@ def activities_for(client: Client, settings: Settings, sessions: async_sessionma
     )
     close = CycleCloseActivities(client=client, sessions=sessions, mailer=shared)
     readmodel = ReadModelActivities(sessions)
+    org = OrgChangeActivities(client=client, sessions=sessions, task_queue=settings.task_queue)
     return [
         email.send_email,
         readmodel.sync_review,
@@ -89,6 +97,7 @@ def activities_for(client: Client, settings: Settings, sessions: async_sessionma
         kickoff.send_kickoff_emails,
         close.finish_cycle,
         close.send_hr_digest,
+        org.apply_org_changes,
     ]
 
 

@@ -174,3 +174,17 @@ class SentEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
     first_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OrgChange(Base):
+    """A re-import's changes, kept until every running cycle has them (the outbox of
+    OrgChangesWorkflow): a crash between the import and its workflow loses nothing."""
+
+    __tablename__ = "org_changes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    report: Mapped[str] = mapped_column(Text)  # JSON: added, left, manager_changed
+    result: Mapped[str | None] = mapped_column(Text, default=None)  # JSON of OrgChangesResult
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)

@@ -294,6 +294,15 @@ class KickoffResult:
 
 
 @dataclass
+class OrgChangesResult:
+    """What a re-import changed in running cycles."""
+
+    reviews_started: int = 0  # late joiners'
+    reviews_cancelled: int = 0  # leavers'
+    reviews_moved: int = 0  # to a new manager
+
+
+@dataclass
 class CycleEnd:
     cycle_id: str
     status: str  # "finished" or "cancelled"

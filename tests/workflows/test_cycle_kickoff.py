@@ -26,6 +26,7 @@ from store.models import Review
 from store.org_sync import sync_org
 from tests.factories import HR
 from tests.waiting import eventually, mail_arrived
+from tests.workflows.recording import record_history
 from workflows.calendar import OSLO
 from workflows.rules import local_moment
 
@@ -117,6 +118,8 @@ async def test_a_kickoff_run_twice_starts_each_review_and_mails_each_manager_onc
             r = await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
             assert r.status_code == 201, r.text
         await settled(org, sink, cycle)
+        handle = time_env.client.get_workflow_handle(f"cycle-{cycle}")
+        record_history("cycle_kickoff", (await handle.fetch_history()).to_json())
     assert await review_count(org, cycle) == IN_CYCLE
     assert_once_each(sink)
     # Each email lists the manager's reports, as many as its subject says.
