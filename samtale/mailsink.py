@@ -18,6 +18,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+INDEX_DELAY = 1.0  # seconds
+
 
 class KeepingHandler:
     def __init__(self, folder: Path | None = None, refuse: set[str] | None = None) -> None:
@@ -26,10 +28,13 @@ class KeepingHandler:
         self.refuse = refuse if refuse is not None else set()
         self.reply_delay = 0.0  # seconds between keeping a message and answering 250
         self._lock = threading.Lock()
+        self._entries: list[str] = []  # each message's index entry, rendered once
+        self._index_due: threading.Timer | None = None
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
             # A restarted sink keeps what it had: numbering goes on, the index stays whole.
             self.messages = [_parse(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+            self._entries = [_as_html(i, m) for i, m in enumerate(self.messages, start=1)]
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -46,16 +51,26 @@ class KeepingHandler:
         with self._lock:
             self.messages.append(msg)
             n = len(self.messages)
-        if self.folder:
-            (self.folder / f"{n:06d}.eml").write_bytes(raw)
-            self._write_index()
+            if self.folder:
+                (self.folder / f"{n:06d}.eml").write_bytes(raw)
+                self._entries.append(_as_html(n, msg))
+                # A kickoff sends thousands: the index is rewritten at most once a second.
+                if self._index_due is None:
+                    self._index_due = threading.Timer(INDEX_DELAY, self.write_index)
+                    self._index_due.daemon = True
+                    self._index_due.start()
         if self.reply_delay:
             await asyncio.sleep(self.reply_delay)
         return "250 Message accepted"
 
-    def _write_index(self) -> None:
-        assert self.folder
-        items = [_as_html(i, m) for i, m in enumerate(self.messages, start=1)]
+    def write_index(self) -> None:
+        with self._lock:
+            if self._index_due is not None:
+                self._index_due.cancel()
+                self._index_due = None
+            if self.folder is None:
+                return
+            items = list(self._entries)
         (self.folder / "index.html").write_text(
             "<!doctype html><meta charset=utf-8><title>samtale mail sink</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
@@ -117,6 +132,7 @@ class MailSink:
         if self._controller:
             self._controller.stop()
             self._controller = None
+        self.handler.write_index()
 
     def __enter__(self) -> MailSink:
         return self.start()
