@@ -45,7 +45,8 @@ class SyncReport:
 async def sync_org(
     session: AsyncSession, snap: Snapshot, *, today: date, now: datetime
 ) -> SyncReport:
-    await _sync_units(session, snap.units)
+    unwritten: tallies.Rows = Counter()  # tally changes, written once at the end
+    await _sync_units(session, snap.units, unwritten)
     existing = {e.id: e for e in await session.scalars(select(Employee))}
     report = SyncReport()
     ordered = managers_first(
@@ -79,7 +80,8 @@ async def sync_org(
             emp.active = False
             report.left.append(emp.id)
     await session.flush()
-    await _move_reviews(session, report.unit_changed)
+    await _move_reviews(session, report.unit_changed, unwritten)
+    await tallies.write(session, unwritten)
     return report
 
 
@@ -96,7 +98,9 @@ def _values(row: Row, today: date) -> dict[str, object]:
     }
 
 
-async def _sync_units(session: AsyncSession, units: dict[str, str | None]) -> None:
+async def _sync_units(
+    session: AsyncSession, units: dict[str, str | None], unwritten: tallies.Rows
+) -> None:
     """New units go in without a parent, then every parent is set: no insert order to get
     right."""
     existing = {u.id: u for u in await session.scalars(select(OrgUnit))}
@@ -111,15 +115,13 @@ async def _sync_units(session: AsyncSession, units: dict[str, str | None]) -> No
     await session.flush()
     for u, parent in units.items():
         if existing[u].parent_id != parent:
-            # A unit that moves takes its counts along: out of the units above it
-            # before, into those above it after; one at a time, each on the tree as it is.
-            taken = await tallies.unit_moving(session, u)
-            existing[u].parent_id = parent
-            await session.flush()
-            await tallies.unit_moved(session, u, taken)
+            # One at a time, each on the tree as the moves before it left it.
+            await tallies.move_unit(session, existing[u], parent, unwritten)
 
 
-async def _move_reviews(session: AsyncSession, new_units: dict[str, str | None]) -> None:
+async def _move_reviews(
+    session: AsyncSession, new_units: dict[str, str | None], unwritten: tallies.Rows
+) -> None:
     """Reviews in running cycles follow their employee to a new unit, counts and all."""
     if not new_units:
         return
@@ -147,4 +149,4 @@ async def _move_reviews(session: AsyncSession, new_units: dict[str, str | None])
         deltas[(r.cycle_id, r.org_unit_id)].subtract(counts)
         deltas[(r.cycle_id, new_units[r.employee_id])].update(counts)
         r.org_unit_id = new_units[r.employee_id]
-    await tallies.add(session, deltas)
+    unwritten.update(await tallies.spread(session, deltas))

@@ -174,22 +174,20 @@ async def add(session: AsyncSession, deltas: Mapping[tuple[str, str | None], Del
         await write(session, await spread(session, nonzero))
 
 
-async def unit_moving(session: AsyncSession, unit_id: str) -> Rows:
-    """Before a unit moves under another parent: take its counts (everything below it)
-    out of the units above it. Add `unit_moved` with the result once the move is flushed."""
-    held = await _held_by(session, unit_id)
-    return await _along_path(session, unit_id, held, sign=-1)
+async def move_unit(session: AsyncSession, unit: OrgUnit, parent: str | None, into: Rows) -> None:
+    """Put `unit` under `parent`, its counts (everything below it) taken out of the units
+    above it before and added to those above it after: as changes into `into`, which
+    the caller writes once, so that one transaction's tally writes go in key order."""
+    held = await _held_by(session, unit.id, into)
+    into.update(await _along_path(session, unit.id, held, sign=-1))
+    unit.parent_id = parent
+    await session.flush()
+    into.update(await _along_path(session, unit.id, held, sign=1))
 
 
-async def unit_moved(session: AsyncSession, unit_id: str, taken: Rows) -> None:
-    held = await _held_by(session, unit_id)
-    rows = Counter(taken)
-    rows.update(await _along_path(session, unit_id, held, sign=1))
-    await write(session, rows)
-
-
-async def _held_by(session: AsyncSession, unit_id: str) -> Rows:
-    held: Rows = Counter()
+async def _held_by(session: AsyncSession, unit_id: str, unwritten: Rows) -> Rows:
+    """The unit's own rows: as stored, plus what this transaction has not written yet."""
+    held: Rows = Counter({k: n for k, n in unwritten.items() if k[1] == unit_id})
     for cycle_id, what, n in (
         await session.execute(
             select(PhaseTally.cycle_id, PhaseTally.phase, PhaseTally.n).where(
@@ -197,7 +195,7 @@ async def _held_by(session: AsyncSession, unit_id: str) -> Rows:
             )
         )
     ).tuples():
-        held[(cycle_id, unit_id, what, None)] = n
+        held[(cycle_id, unit_id, what, None)] += n
     for cycle_id, what, day, n in (
         await session.execute(
             select(SlipTally.cycle_id, SlipTally.what, SlipTally.day, SlipTally.n).where(
@@ -205,7 +203,7 @@ async def _held_by(session: AsyncSession, unit_id: str) -> Rows:
             )
         )
     ).tuples():
-        held[(cycle_id, unit_id, what, day)] = n
+        held[(cycle_id, unit_id, what, day)] += n
     return held
 
 
