@@ -8,7 +8,7 @@ employees; then measures
 - kickoff: from starting the cycle until every review is running and visible in
   the read model and every manager's kickoff email has been sent.
 
-    python bench/kickoff.py [--employees 10000]
+    python bench/kickoff.py [--employees 10000] [--database-url URL]
 
 Prints both times, the peak memory of this process (worker included), and last
 ratio=<kickoff time / bare loop time>. Target: ratio <= 1.3.
@@ -176,6 +176,11 @@ async def print_steps(handle: WorkflowHandle) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=10_000)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty database (the schema is created); default: a fresh SQLite file",
+    )
     args = parser.parse_args()
     n = args.employees
     with tempfile.TemporaryDirectory() as tmp, RelayProcess() as sink:
@@ -187,7 +192,7 @@ async def main() -> None:
         )
         settings = Settings(
             env="test",
-            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
+            database_url=args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db",
             smtp_port=sink.port,
             task_queue=f"bench-{uuid.uuid4().hex[:6]}",
         )
