@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -83,23 +83,32 @@ async def register_reviews(
     """Write each review's first row and 'started' event, unless it is there already."""
     have = set(await session.scalars(select(Review.id).where(Review.id.in_(review_ids))))
     new = [(rid, p) for rid, p in zip(review_ids, people, strict=True) if rid not in have]
-    session.add_all(
-        Review(
-            id=rid,
-            cycle_id=cycle_id,
-            employee_id=p.employee.id,
-            manager_id=p.manager.id,
-            org_unit_id=p.employee.org_unit_id,
-            phase=Phase.SCHEDULING.value,
-            version=1,
-            started_at=now,
-            phase_since=now,
-            updated_at=now,
-        )
-        for rid, p in new
+    if not new:
+        return
+    # Plain multi-row inserts: a kickoff writes thousands, and ORM objects cost CPU the
+    # worker needs for the review workflows it is starting.
+    await session.execute(
+        insert(Review),
+        [
+            {
+                "id": rid,
+                "cycle_id": cycle_id,
+                "employee_id": p.employee.id,
+                "manager_id": p.manager.id,
+                "org_unit_id": p.employee.org_unit_id,
+                "phase": Phase.SCHEDULING.value,
+                "version": 1,
+                "started_at": now,
+                "phase_since": now,
+                "updated_at": now,
+            }
+            for rid, p in new
+        ],
     )
-    await session.flush()
-    session.add_all(ReviewEvent(review_id=rid, seq=1, at=now, kind="started") for rid, _ in new)
+    await session.execute(
+        insert(ReviewEvent),
+        [{"review_id": rid, "seq": 1, "at": now, "kind": "started"} for rid, _ in new],
+    )
     deltas: dict[tuple[str, str | None], tallies.Delta] = defaultdict(Counter)
     for _, p in new:
         deltas[(cycle_id, p.employee.org_unit_id)].update(
