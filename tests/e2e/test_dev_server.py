@@ -9,6 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.api.enums.v1 import EventType
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -62,6 +64,17 @@ async def test_a_cycle_on_the_dev_server_invites_and_refuses_without_a_trace(
     await eventually(listed, "the review in the manager's list")
 
     handle = dev_server.client.get_workflow_handle(review)
+
+    async def asleep() -> bool:
+        # The kickoff lists a review before its workflow starts; wait until the workflow
+        # has run its first task and sleeps on its timer, so its history holds still.
+        try:
+            events = (await handle.fetch_history()).events
+        except RPCError:
+            return False  # not started yet
+        return bool(events) and events[-1].event_type == EventType.EVENT_TYPE_TIMER_STARTED
+
+    await eventually(asleep, "the review's workflow asleep on its first timer")
     events_before = len((await handle.fetch_history()).events)
     start = working_slot(await dev_server.get_current_time() + timedelta(days=3))
     body = {
