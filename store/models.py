@@ -85,6 +85,10 @@ class Review(Base):
     org_unit_id: Mapped[str | None] = mapped_column(String(64), default=None)
     phase: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The workflow's state version, checked on every update (UPDATE ... WHERE version =
+    # the version read): two writers that read the same row cannot both count its change
+    # in the tallies; the second fails (StaleDataError) and its retry reads afresh.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phase_since: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

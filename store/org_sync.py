@@ -130,6 +130,7 @@ async def _move_reviews(
             select(Review)
             .join(Cycle, Cycle.id == Review.cycle_id)
             .where(Cycle.status == "running", Review.employee_id.in_(new_units))
+            .with_for_update(of=Review)
         )
     )
     dues: dict[str, list[date]] = defaultdict(list)

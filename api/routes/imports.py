@@ -10,11 +10,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, TemporalDep
-from api.errors import Forbidden, NotFound, Unprocessable
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from org.csv_import import COLUMNS, InvalidFile, parse
 from store import org_changes as changes
 from store.models import OrgChange
@@ -102,13 +103,19 @@ async def import_employees(
             rule="input",
             problems=[{"line": p.line, "column": p.column, "reason": p.reason} for p in e.problems],
         ) from None
-    report = await sync_org(session, snapshot, today=now.astimezone(OSLO).date(), now=now)
-    change = (
-        await changes.record(session, report, by=me.id, now=now)
-        if changes.carries_anything(report)
-        else None
-    )
-    await session.commit()
+    try:
+        report = await sync_org(session, snapshot, today=now.astimezone(OSLO).date(), now=now)
+        change = (
+            await changes.record(session, report, by=me.id, now=now)
+            if changes.carries_anything(report)
+            else None
+        )
+        await session.commit()
+    except StaleDataError:
+        # A review the import moves to a new unit changed under it (SQLite has no row locks).
+        raise Conflict(
+            "a review changed while importing; nothing was imported, try again"
+        ) from None
     # Earlier changes whose workflow never started (a crash right after their commit)
     # go first, then this one's; each workflow id is its change's, so none runs twice.
     for change_id in await changes.pending(session):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from org.csv_import import parse
 from store import tallies
@@ -281,3 +283,27 @@ async def test_units_moving_inside_each_other_in_one_import_keep_their_counts(
     await assert_tallies_match_the_reviews(db)
     await import_org(db, ORG)  # and back again
     await assert_tallies_match_the_reviews(db)
+
+
+async def test_concurrent_syncs_of_one_review_count_its_change_once(
+    db: async_sessionmaker,
+) -> None:
+    """A retried sync may race its first attempt: the loser fails and, retried as the
+    activity would be, finds the change made and counts nothing."""
+    await import_org(db, ORG)
+    await kickoff(db)
+
+    async def sync_until_done() -> None:
+        for _ in range(10):
+            try:
+                await change(db, "e1", 2, Phase.INVITED, meeting=meeting(20))
+                return
+            except StaleDataError:
+                continue
+        raise AssertionError("never applied")
+
+    await asyncio.gather(*(sync_until_done() for _ in range(4)))
+    await assert_tallies_match_the_reviews(db)
+    async with db() as session:
+        f = await funnel(session, "2027", today=TODAY, policy=POLICY)
+    assert (f.overall.phases["invited"], f.overall.total) == (1, 6)
