@@ -16,6 +16,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from workflows.contracts import TERMINAL_PHASES
+
 
 class ApiError(Exception):
     status = 400
@@ -67,10 +69,14 @@ def from_update_failure(err: WorkflowUpdateFailedError) -> ApiError:
 
 
 def from_rpc_error(err: RPCError, review_id: str, phase: str) -> ApiError:
-    """The review is in the read model, so a workflow the server cannot find has ended."""
-    if err.status == RPCStatusCode.NOT_FOUND:
+    """The review is in the read model, so a workflow the server cannot find has ended,
+    or, while its phase is still open, not started yet: a kickoff lists each review a
+    moment before it starts it."""
+    if err.status != RPCStatusCode.NOT_FOUND:
+        raise err
+    if phase in TERMINAL_PHASES:
         return Conflict(f"review {review_id} is {phase} and takes no more commands", rule="phase")
-    raise err
+    return Conflict(f"review {review_id} is being started; try again in a moment", rule="starting")
 
 
 def _body(e: ApiError) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from org.csv_import import Row, Snapshot
 from store import tallies
 from store.directory import managers_first
-from store.models import ActionItem, Cycle, Employee, OrgUnit, Review
+from store.models import Cycle, Employee, OrgUnit, Review
 
 _FIELDS = (
     "name",
@@ -133,15 +133,7 @@ async def _move_reviews(
             .with_for_update(of=Review)
         )
     )
-    dues: dict[str, list[date]] = defaultdict(list)
-    for review_id, due in (
-        await session.execute(
-            select(ActionItem.review_id, ActionItem.due).where(
-                ActionItem.review_id.in_([r.id for r in reviews]), ActionItem.done_at.is_(None)
-            )
-        )
-    ).tuples():
-        dues[review_id].append(due)
+    dues = await tallies.open_dues(session, Review.id.in_([r.id for r in reviews]))
     deltas: dict[tuple[str, str | None], tallies.Delta] = defaultdict(Counter)
     for r in reviews:
         counts = tallies.counted(

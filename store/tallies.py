@@ -14,14 +14,16 @@ action's due date. "Slipping" is then a sum over the days before a cutoff.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import ActionItem, OrgUnit, PhaseTally, Review, SlipTally
 from workflows.calendar import OSLO
@@ -129,16 +131,22 @@ Rows = Counter[tuple[str, str, str, date | None]]  # (cycle, unit, what, day) ->
 async def spread(session: AsyncSession, deltas: Mapping[tuple[str, str | None], Delta]) -> Rows:
     """Changes per (cycle, a review's own unit) as changes to every row they touch."""
     where = await paths(session, {unit for _, unit in deltas})
+    return _expand(deltas, where.__getitem__)
+
+
+def _expand(
+    deltas: Mapping[tuple[str, str | None], Delta], path: Callable[[str | None], list[str]]
+) -> Rows:
     rows: Rows = Counter()
     for (cycle_id, unit), delta in deltas.items():
-        for row_unit in where[unit]:
+        for row_unit in path(unit):
             for (what, day), n in delta.items():
                 rows[(cycle_id, row_unit, what, day)] += n
     return rows
 
 
-async def write(session: AsyncSession, rows: Rows) -> None:
-    """Add to the tallies; keys in order, so concurrent writers lock rows alike."""
+def table_rows(rows: Rows) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The non-zero rows as values for phase_tallies and for slip_tallies, in key order."""
     changed = sorted(
         ((k, n) for k, n in rows.items() if n), key=lambda kv: (kv[0][:3], kv[0][3] or date.min)
     )
@@ -152,6 +160,12 @@ async def write(session: AsyncSession, rows: Rows) -> None:
         for (c, u, w, d), n in changed
         if d is not None
     ]
+    return phases, slips
+
+
+async def write(session: AsyncSession, rows: Rows) -> None:
+    """Add to the tallies; keys in order, so concurrent writers lock rows alike."""
+    phases, slips = table_rows(rows)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for table, values, key in (
         (PhaseTally, phases, ["cycle_id", "unit_id", "phase"]),
@@ -253,20 +267,28 @@ async def read(
     return out
 
 
+async def open_dues(
+    session: AsyncSession, *where: ColumnElement[bool]
+) -> defaultdict[str, list[date]]:
+    """Each review's open actions' due dates, for the reviews `where` selects."""
+    dues: defaultdict[str, list[date]] = defaultdict(list)
+    rows = await session.execute(
+        select(ActionItem.review_id, ActionItem.due)
+        .join(Review, Review.id == ActionItem.review_id)
+        .where(ActionItem.done_at.is_(None), *where)
+    )
+    for review_id, due in rows.tuples():
+        dues[review_id].append(due)
+    return dues
+
+
 async def rebuild(session: AsyncSession, cycle_id: str) -> None:
     """Count a cycle's tallies afresh from its reviews: for data loaded in bulk (the
     benchmark), or should a tally ever be in doubt."""
     await session.execute(delete(PhaseTally).where(PhaseTally.cycle_id == cycle_id))
     await session.execute(delete(SlipTally).where(SlipTally.cycle_id == cycle_id))
     parents = dict((await session.execute(select(OrgUnit.id, OrgUnit.parent_id))).tuples().all())
-    dues: dict[str, list[date]] = defaultdict(list)
-    open_actions = (
-        select(ActionItem.review_id, ActionItem.due)
-        .join(Review, Review.id == ActionItem.review_id)
-        .where(Review.cycle_id == cycle_id, ActionItem.done_at.is_(None))
-    )
-    for review_id, due in (await session.execute(open_actions)).tuples():
-        dues[review_id].append(due)
+    dues = await open_dues(session, Review.cycle_id == cycle_id)
     reviews = select(
         Review.id, Review.org_unit_id, Review.phase, Review.phase_since, Review.meeting_start
     ).where(Review.cycle_id == cycle_id)
@@ -289,12 +311,7 @@ def from_scratch(
     own: dict[tuple[str, str | None], Delta] = defaultdict(Counter)
     for cycle_id, unit, facts in reviews:
         own[(cycle_id, unit)].update(counted(facts))
-    rows: Rows = Counter()
-    for (cycle_id, unit), delta in own.items():
-        for row_unit in _path_in(parents, unit):
-            for (what, day), n in delta.items():
-                rows[(cycle_id, row_unit, what, day)] += n
-    return rows
+    return _expand(own, lambda unit: _path_in(parents, unit))
 
 
 def _path_in(parents: Mapping[str, str | None], unit: str | None) -> list[str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from samtale.mailsink import MailSink
+from store.cycles import Cursor, page_in_scope, register_reviews
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER, kinds, working_slot
 from tests.waiting import mail_arrived
@@ -172,3 +174,28 @@ async def test_an_overdue_action_is_listed_for_the_manager(
     other = await api.get("/actions", params={"status": "all"}, headers=auth(OTHER_MANAGER.id))
     assert other.status_code == 200, other.text
     assert other.json()["total"] == 0
+
+
+async def test_a_review_listed_before_its_workflow_starts_asks_to_try_again(
+    api: httpx.AsyncClient, auth: Auth, sessions: async_sessionmaker, time_env: WorkflowEnvironment
+) -> None:
+    """A kickoff lists a page of reviews a moment before it starts their workflows."""
+    async with sessions.begin() as session:
+        people = await page_in_scope(
+            session, units=None, employee_ids=[EMPLOYEE.id], after=Cursor(), limit=1
+        )
+        await register_reviews(
+            session,
+            cycle_id="2027",
+            review_ids=["review-2027-not-started"],
+            people=people,
+            now=await time_env.get_current_time(),
+        )
+    r = await api.post(
+        "/reviews/review-2027-not-started/schedule",
+        headers=auth(MANAGER.id),
+        json=room(await slot(time_env)),
+    )
+    assert r.status_code == 409
+    assert r.json()["rule"] == "starting"
+    assert "try again" in r.json()["message"]

@@ -13,7 +13,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
-from store.tallies import Facts, from_scratch
+from store.tallies import Facts, from_scratch, table_rows
 from store.types import UTCDateTime
 
 revision = "0003"
@@ -73,16 +73,7 @@ def _fill(phase: sa.Table, slip: sa.Table) -> None:
         ),
         parents,
     )
-    phases = [
-        {"cycle_id": c, "unit_id": u, "phase": w, "n": n}
-        for (c, u, w, d), n in rows.items()
-        if d is None
-    ]
-    slips = [
-        {"cycle_id": c, "unit_id": u, "what": w, "day": d, "n": n}
-        for (c, u, w, d), n in rows.items()
-        if d is not None
-    ]
+    phases, slips = table_rows(rows)
     if phases:
         op.bulk_insert(phase, phases)
     if slips:
