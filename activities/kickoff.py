@@ -76,15 +76,11 @@ class KickoffActivities:
             else (q.Cursor(), 0)
         )
         now = activity.info().current_attempt_scheduled_time
-        async with self._sessions() as session:
-            units = await q.units_within(session, cycle.scope) if cycle.scope else None
         gate = asyncio.Semaphore(self._concurrent_emails)
         telling: list[asyncio.Task[int]] = []
         try:
             while True:
-                page, ids = await finish_even_if_cancelled(
-                    self._register_page(cycle, units, after, now)
-                )
+                page, ids = await finish_even_if_cancelled(self._register_page(cycle, after, now))
                 await self._start_all(cycle, page, ids)
                 last = len(page) < self._page
                 managers = list(dict.fromkeys(p.manager.id for p in page))
@@ -102,12 +98,12 @@ class KickoffActivities:
             await asyncio.gather(*telling, return_exceptions=True)
 
     async def _register_page(
-        self, cycle: CycleInput, units: set[str] | None, after: q.Cursor, now: datetime
+        self, cycle: CycleInput, after: q.Cursor, now: datetime
     ) -> tuple[list[q.InScope], list[str]]:
         async with self._sessions.begin() as session:
             page = await q.page_in_scope(
                 session,
-                units=units,
+                scope=cycle.scope,
                 employee_ids=cycle.employee_ids,
                 after=after,
                 limit=self._page,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Select, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,18 +17,17 @@ from store.models import Cycle, Employee, OrgUnit, Review, ReviewEvent
 from workflows.contracts import Phase, Policy
 
 
+def units_under(roots: Sequence[str]) -> Select[tuple[str]]:
+    """The given units and every unit below them, as a subquery: the database walks the
+    tree, so a scope of 40,000 units is not 40,000 bound parameters."""
+    down = select(OrgUnit.id).where(OrgUnit.id.in_(roots)).cte("down", recursive=True)
+    down = down.union(select(OrgUnit.id).join(down, OrgUnit.parent_id == down.c.id))
+    return select(down.c.id)
+
+
 async def units_within(session: AsyncSession, roots: Sequence[str]) -> set[str]:
     """The given units and every unit below them."""
-    children: dict[str | None, list[str]] = {}
-    for unit_id, parent in (await session.execute(select(OrgUnit.id, OrgUnit.parent_id))).tuples():
-        children.setdefault(parent, []).append(unit_id)
-    found, stack = set(), list(roots)
-    while stack:
-        unit = stack.pop()
-        if unit not in found:
-            found.add(unit)
-            stack.extend(children.get(unit, []))
-    return found
+    return set(await session.scalars(units_under(roots)))
 
 
 @dataclass(frozen=True)
@@ -48,12 +47,13 @@ class Cursor:
 async def page_in_scope(
     session: AsyncSession,
     *,
-    units: set[str] | None,
+    scope: Sequence[str] | None,
     employee_ids: Sequence[str] | None,
     after: Cursor,
     limit: int,
 ) -> list[InScope]:
-    """Active employees with a manager, grouped by manager (in manager, then employee id
+    """Active employees with a manager, in the scope's units (with sub-units) if given,
+    grouped by manager (in manager, then employee id
     order) after `after`: a page holds every report of its managers but perhaps the last."""
     manager = aliased(Employee)
     q = (
@@ -64,8 +64,8 @@ async def page_in_scope(
             tuple_(Employee.manager_id, Employee.id) > tuple_(after.manager_id, after.employee_id),
         )
     )
-    if units is not None:
-        q = q.where(Employee.org_unit_id.in_(units))
+    if scope is not None:
+        q = q.where(Employee.org_unit_id.in_(units_under(scope)))
     if employee_ids is not None:
         q = q.where(Employee.id.in_(employee_ids))
     rows = await session.execute(q.order_by(Employee.manager_id, Employee.id).limit(limit))

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.cycles import units_under
 from store.models import ActionItem, Employee, Review, ReviewEvent, SentEmail
 
 
@@ -20,7 +21,7 @@ class ReviewFilter:
     manager_id: str | None = None
     employee_id: str | None = None
     visible_to: str | None = None  # None: everybody's (HR); else reviews this person is in
-    units: set[str] | None = None  # reviews of employees in these org units
+    unit: str | None = None  # reviews in this org unit and the units below it
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ def _filtered(q: Select, f: ReviewFilter) -> Select:
     ):
         if value is not None:
             q = q.where(column == value)
-    if f.units is not None:
-        q = q.where(Review.org_unit_id.in_(f.units))
+    if f.unit is not None:
+        q = q.where(Review.org_unit_id.in_(units_under([f.unit])))
     if f.visible_to is not None:
         q = q.where(or_(Review.manager_id == f.visible_to, Review.employee_id == f.visible_to))
     return q

@@ -23,7 +23,7 @@ from api.schemas import (
     ReviewItem,
     UnitProgress,
 )
-from store.cycles import cycle_policy, units_within
+from store.cycles import cycle_policy
 from store.directory import add_cycle, as_person, get_cycle
 from store.models import Cycle, Employee, OrgUnit
 from store.progress import Counts, funnel
@@ -153,9 +153,11 @@ async def reviews(
     """A cycle's reviews (HR), filtered by phase, org unit (with sub-units) and manager."""
     _require_hr(me)
     await _cycle(session, cycle_id)
-    units = await units_within(session, [org_unit]) if org_unit else None
     f = ReviewFilter(
-        cycle_id=cycle_id, phase=phase.value if phase else None, manager_id=manager_id, units=units
+        cycle_id=cycle_id,
+        phase=phase.value if phase else None,
+        manager_id=manager_id,
+        unit=org_unit,
     )
     rows, total = await list_reviews(session, f, limit=limit, offset=offset)
     items = [ReviewItem.from_row(r, name) for r, name in rows]

@@ -182,7 +182,7 @@ async def test_a_review_listed_before_its_workflow_starts_asks_to_try_again(
     """A kickoff lists a page of reviews a moment before it starts their workflows."""
     async with sessions.begin() as session:
         people = await page_in_scope(
-            session, units=None, employee_ids=[EMPLOYEE.id], after=Cursor(), limit=1
+            session, scope=None, employee_ids=[EMPLOYEE.id], after=Cursor(), limit=1
         )
         await register_reviews(
             session,

@@ -54,7 +54,7 @@ async def import_org(db: async_sessionmaker, text: str) -> None:
 async def kickoff(db: async_sessionmaker) -> None:
     async with db.begin() as session:
         people = await page_in_scope(
-            session, units=None, employee_ids=None, after=Cursor(), limit=100
+            session, scope=None, employee_ids=None, after=Cursor(), limit=100
         )
         people = [p for p in people if p.employee.id in {"m1", "m2", "e1", "e2", "e3", "e4"}]
         await register_reviews(
