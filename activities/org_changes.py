@@ -142,14 +142,15 @@ class OrgChangeActivities:
         people: dict[str, Employee],
         hr: Employee | None,
         actor: Actor,
-    ) -> Awaitable[object]:
+    ) -> Awaitable[object] | None:
+        """The step's call, or None when there is nobody to apply it to."""
         handle = self._client.get_workflow_handle(review_id(cycle.id, step.employee_id))
         if step.kind == "cancel":
             return handle.execute_update(ReviewWorkflow.cancel, Cancel(actor, LEFT_REASON))
         if step.kind == "move":
             new = people.get(step.new_manager_id or "")
             if new is None:
-                return _nothing()
+                return None
             return handle.execute_update(
                 ReviewWorkflow.change_manager, ChangeManager(actor, as_person(new))
             )
@@ -157,7 +158,7 @@ class OrgChangeActivities:
         manager = people.get(e.manager_id or "")
         creator = people.get(cycle.created_by) or hr
         if manager is None or creator is None:
-            return _nothing()
+            return None
         inp = ReviewInput(
             review_id=review_id(cycle.id, e.id),
             cycle_id=cycle.id,
@@ -177,16 +178,14 @@ class OrgChangeActivities:
         )
 
 
-async def _nothing() -> None:
-    raise LookupError("nobody to apply it to")
-
-
-async def _guarded(gate: asyncio.Semaphore, work: Awaitable[object]) -> bool:
+async def _guarded(gate: asyncio.Semaphore, work: Awaitable[object] | None) -> bool:
     """True if the step changed something; False if there was nothing to change (no such
     review, it ended already, or the person is gone)."""
+    if work is None:
+        return False
     async with gate:
         try:
             await work
-        except (WorkflowUpdateFailedError, WorkflowAlreadyStartedError, RPCError, LookupError):
+        except (WorkflowUpdateFailedError, WorkflowAlreadyStartedError, RPCError):
             return False
     return True

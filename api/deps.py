@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.auth import subject_of
-from api.errors import Unauthorized
+from api.errors import Forbidden, Unauthorized
 from samtale.settings import Settings
 from store.directory import get_employee
 from store.models import Employee
@@ -59,3 +59,13 @@ async def _current_user(
 
 
 CurrentUser = Annotated[Employee, Depends(_current_user)]
+
+
+async def _hr_user(request: Request, me: CurrentUser) -> Employee:
+    """The one HR check: routes for HR take `HrUser` instead of `CurrentUser`."""
+    if not me.is_hr:
+        raise Forbidden(f"only HR can {request.method} {request.url.path}")
+    return me
+
+
+HrUser = Annotated[Employee, Depends(_hr_user)]

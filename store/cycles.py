@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,12 +109,15 @@ async def register_reviews(
         insert(ReviewEvent),
         [{"review_id": rid, "seq": 1, "at": now, "kind": "started"} for rid, _ in new],
     )
-    deltas: dict[tuple[str, str | None], tallies.Delta] = defaultdict(Counter)
-    for _, p in new:
-        deltas[(cycle_id, p.employee.org_unit_id)].update(
-            tallies.counted(tallies.Facts(Phase.SCHEDULING.value, now, None))
-        )
-    await tallies.add(session, deltas)
+    each = tallies.counted(tallies.Facts(Phase.SCHEDULING.value, now, None))
+    per_unit = Counter(p.employee.org_unit_id for _, p in new)
+    await tallies.add(
+        session,
+        {
+            (cycle_id, unit): Counter({k: n * reviews for k, n in each.items()})
+            for unit, reviews in per_unit.items()
+        },
+    )
 
 
 async def managers_in_cycle(

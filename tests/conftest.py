@@ -6,12 +6,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.app import create_app
 from samtale.binaries import find_binary
 from samtale.mailsink import MailSink
 from samtale.settings import Settings
@@ -87,3 +89,16 @@ async def worker(
     w = build_worker(time_env.client, settings, sessions)
     async with w:
         yield w
+
+
+@pytest_asyncio.fixture
+async def api(
+    time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker, worker: Worker
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in-process over ASGI, on the time-skipping server, with a worker running."""
+    app = create_app(
+        settings, temporal=time_env.client, sessions=sessions, clock=time_env.get_current_time
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://samtale.test") as client:
+        yield client

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 
-from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, TemporalDep
-from api.errors import Conflict, Forbidden, NotFound, Unprocessable, from_update_failure
+from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
+from api.errors import Conflict, NotFound, Unprocessable, from_update_failure
 from api.schemas import (
     CancelCycleIn,
     CountsOut,
@@ -25,7 +25,7 @@ from api.schemas import (
 )
 from store.cycles import cycle_policy
 from store.directory import add_cycle, as_person, get_cycle
-from store.models import Cycle, Employee, OrgUnit
+from store.models import Cycle, OrgUnit
 from store.progress import Counts, funnel
 from store.queries import ReviewFilter, list_reviews
 from workflows.calendar import OSLO
@@ -33,11 +33,6 @@ from workflows.contracts import CycleInput, Phase
 from workflows.cycle import CycleWorkflow
 
 router = APIRouter(prefix="/cycles", tags=["cycles"])
-
-
-def _require_hr(me: Employee) -> None:
-    if not me.is_hr:
-        raise Forbidden("only HR can do this")
 
 
 def cycle_workflow_id(cycle_id: str) -> str:
@@ -50,12 +45,11 @@ async def create(
     session: SessionDep,
     temporal: TemporalDep,
     settings: SettingsDep,
-    me: CurrentUser,
+    me: HrUser,
     now: NowDep,
 ) -> CycleOut:
     """Start a cycle (HR): one review per active employee with a manager in scope, then one
     email per manager. It runs in the background; repeating the request starts nothing twice."""
-    _require_hr(me)
     if body.window_end <= body.window_start:
         raise Unprocessable("the window must end after it starts", rule="R1")
     if body.scope:
@@ -106,7 +100,7 @@ async def create(
 async def progress(
     cycle_id: str,
     session: SessionDep,
-    me: CurrentUser,
+    me: HrUser,
     now: NowDep,
     unit: Annotated[
         str | None,
@@ -119,7 +113,6 @@ async def progress(
     """The funnel (reviews per phase) and what is slipping (unscheduled past the deadline,
     summaries missing, actions overdue): overall, and for one org unit and its direct
     sub-units, each with everything below it rolled up. Drill down with `unit`."""
-    _require_hr(me)
     cycle = await _cycle(session, cycle_id)
     policy = cycle_policy(cycle)
     try:
@@ -143,7 +136,7 @@ async def progress(
 async def reviews(
     cycle_id: str,
     session: SessionDep,
-    me: CurrentUser,
+    me: HrUser,
     phase: Phase | None = None,
     org_unit: str | None = None,
     manager_id: str | None = None,
@@ -151,7 +144,6 @@ async def reviews(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[ReviewItem]:
     """A cycle's reviews (HR), filtered by phase, org unit (with sub-units) and manager."""
-    _require_hr(me)
     await _cycle(session, cycle_id)
     f = ReviewFilter(
         cycle_id=cycle_id,
@@ -166,10 +158,9 @@ async def reviews(
 
 @router.post("/{cycle_id}/cancel", response_model=CycleOut)
 async def cancel(
-    cycle_id: str, body: CancelCycleIn, session: SessionDep, temporal: TemporalDep, me: CurrentUser
+    cycle_id: str, body: CancelCycleIn, session: SessionDep, temporal: TemporalDep, me: HrUser
 ) -> CycleOut:
     """Cancel the whole cycle (HR): every open review is cancelled and its people told."""
-    _require_hr(me)
     cycle = await _cycle(session, cycle_id)
     if cycle.status != "running":
         raise Conflict(f"cycle {cycle_id} is {cycle.status}", rule="phase")

@@ -7,8 +7,7 @@ from pydantic import BaseModel
 
 from activities.mail.samples import sample_context
 from activities.mail.templates import render
-from api.deps import CurrentUser, SettingsDep
-from api.errors import Forbidden
+from api.deps import CurrentUser, HrUser, SettingsDep
 from api.schemas import Language
 from workflows.contracts import EmailKind
 
@@ -31,11 +30,9 @@ async def kinds(me: CurrentUser) -> list[EmailKind]:
 
 @router.get("/{kind}/preview", response_model=Preview)
 async def preview(
-    kind: EmailKind, settings: SettingsDep, me: CurrentUser, language: Language = "nb"
+    kind: EmailKind, settings: SettingsDep, me: HrUser, language: Language = "nb"
 ) -> Preview:
     """The email as a recipient would get it, filled with sample data (HR)."""
-    if not me.is_hr:
-        raise Forbidden("only HR can preview email templates")
     link = f"{settings.base_url.rstrip('/')}/reviews/review-2027-e-1"
     r = render(kind, language, sample_context(kind), recipient="Kari Hansen", link=link)
     return Preview(kind=kind, language=language, subject=r.subject, text=r.text, html=r.html)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, NowDep, SessionDep
-from api.errors import Forbidden, NotFound, Unprocessable
+from api.deps import CurrentUser, HrUser, NowDep, SessionDep
+from api.errors import NotFound, Unprocessable
 from api.schemas import EmployeeIn, EmployeeOut
 from store.directory import DirectoryError, NewEmployee, add_employees, get_employee
 
@@ -20,11 +20,9 @@ async def me(me: CurrentUser) -> EmployeeOut:
 
 @router.post("/employees", response_model=list[EmployeeOut], status_code=201)
 async def create(
-    body: list[EmployeeIn], session: SessionDep, me: CurrentUser, now: NowDep
+    body: list[EmployeeIn], session: SessionDep, me: HrUser, now: NowDep
 ) -> list[EmployeeOut]:
     """Add employees with their managers (HR). All are added, or none when any is wrong."""
-    if not me.is_hr:
-        raise Forbidden("only HR can add employees")
     if not body:
         raise Unprocessable("send at least one employee", rule="input")
     new = [NewEmployee(e.id, e.name, e.email, e.language, e.manager_id, e.is_hr) for e in body]

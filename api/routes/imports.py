@@ -14,8 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import CurrentUser, NowDep, SessionDep, SettingsDep, TemporalDep
-from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
+from api.errors import Conflict, NotFound, Unprocessable
 from org.csv_import import COLUMNS, InvalidFile, parse
 from store import org_changes as changes
 from store.models import OrgChange
@@ -75,7 +75,7 @@ class ImportReport(BaseModel):
 async def import_employees(
     request: Request,
     session: SessionDep,
-    me: CurrentUser,
+    me: HrUser,
     now: NowDep,
     temporal: TemporalDep,
     settings: SettingsDep,
@@ -86,8 +86,6 @@ async def import_employees(
     start_date, end_date. A 422 lists every problem with its line, column and reason.
     Running cycles follow, durably (a workflow per import): joiners get a review, leavers'
     reviews are cancelled, and a new manager takes over their report's review."""
-    if not me.is_hr:
-        raise Forbidden("only HR can import the organisation")
     raw = await request.body()
     if len(raw) > MAX_BYTES:
         raise Unprocessable(
@@ -147,10 +145,8 @@ async def import_employees(
 
 
 @router.get("/{change_id}", response_model=CycleChanges)
-async def import_changes(change_id: str, session: SessionDep, me: CurrentUser) -> CycleChanges:
+async def import_changes(change_id: str, session: SessionDep, me: HrUser) -> CycleChanges:
     """How far an import's changes to running cycles have come (HR)."""
-    if not me.is_hr:
-        raise Forbidden("only HR can see imports")
     change = await changes.result_of(session, change_id)
     if change is None:
         raise NotFound(f"import {change_id} not found")

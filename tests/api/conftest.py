@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api.app import create_app
 from api.auth import issue_token
 from samtale.settings import Settings
 from tests.factories import EMPLOYEE, HR
 from tests.waiting import eventually
 
 Auth = Callable[[str], dict[str, str]]
-
-
-@pytest_asyncio.fixture
-async def api(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker, worker: Worker
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings, temporal=time_env.client, sessions=sessions, clock=time_env.get_current_time
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://samtale.test") as client:
-        yield client
 
 
 @pytest_asyncio.fixture

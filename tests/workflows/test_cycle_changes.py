@@ -4,16 +4,12 @@ a manager change moves the review to the new manager."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import httpx
-import pytest_asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api.app import create_app
 from api.auth import issue_token
 from org.csv_import import parse
 from samtale.mailsink import MailSink
@@ -34,19 +30,6 @@ E1 = "e1,Kari Hansen,kari@example.no,nb,m1,Salg,Konsern,,\n"
 E2 = "e2,Per Berg,per@example.no,nb,m1,Salg,Konsern,,\n"
 V1 = HEADER + CEO + M1 + M2 + E1 + E2
 CSV = {"Content-Type": "text/csv"}
-
-
-@pytest_asyncio.fixture
-async def api(
-    time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker, worker: Worker
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings, temporal=time_env.client, sessions=sessions, clock=time_env.get_current_time
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
-        yield client
 
 
 async def review(sessions: async_sessionmaker, cycle: str, employee: str) -> Review | None:

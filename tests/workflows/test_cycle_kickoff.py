@@ -90,6 +90,17 @@ async def settled(sessions: async_sessionmaker, sink: MailSink, cycle_id: str) -
     await asyncio.sleep(0.5)  # room for anything that would arrive twice
 
 
+async def kicked_off(
+    api: httpx.AsyncClient, settings: Settings, sessions: async_sessionmaker, sink: MailSink
+) -> str:
+    """A new cycle over the whole organisation, its kickoff done (a worker must run)."""
+    cycle = f"c{uuid.uuid4().hex[:8]}"
+    r = await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
+    assert r.status_code == 201, r.text
+    await settled(sessions, sink, cycle)
+    return cycle
+
+
 def assert_once_each(sink: MailSink) -> None:
     """One email per manager, listing every one of their reports: none was sent before
     all of a manager's reviews were in, even where they straddle pages."""
@@ -165,10 +176,8 @@ async def test_the_funnel_counts_the_reviews_overall_and_per_unit(
     org: async_sessionmaker,
     sink: MailSink,
 ) -> None:
-    cycle = f"c{uuid.uuid4().hex[:8]}"
     async with build_worker(time_env.client, settings, org):
-        await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
-        await settled(org, sink, cycle)
+        cycle = await kicked_off(api, settings, org, sink)
         body = (await api.get(f"/cycles/{cycle}", headers=hr(settings))).json()
     assert body["overall"]["total"] == IN_CYCLE
     assert body["overall"]["phases"]["scheduling"] == IN_CYCLE
@@ -194,10 +203,8 @@ async def test_cancelling_a_cycle_cancels_every_open_review(
     org: async_sessionmaker,
     sink: MailSink,
 ) -> None:
-    cycle = f"c{uuid.uuid4().hex[:8]}"
     async with build_worker(time_env.client, settings, org):
-        await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
-        await settled(org, sink, cycle)
+        cycle = await kicked_off(api, settings, org, sink)
         r = await api.post(
             f"/cycles/{cycle}/cancel", json={"reason": "Reorganisation"}, headers=hr(settings)
         )
@@ -222,10 +229,8 @@ async def test_hr_gets_one_weekly_digest_of_what_is_slipping(
     org: async_sessionmaker,
     sink: MailSink,
 ) -> None:
-    cycle = f"c{uuid.uuid4().hex[:8]}"
     async with build_worker(time_env.client, settings, org):
-        await api.post("/cycles", json=cycle_body(cycle), headers=hr(settings))
-        await settled(org, sink, cycle)
+        cycle = await kicked_off(api, settings, org, sink)
         now = (await time_env.get_current_time()).astimezone(OSLO)
         monday = now.date() + timedelta(days=(7 - now.weekday()) % 7 or 7)
         await time_env.sleep(local_moment(monday, 8, OSLO) + timedelta(minutes=5) - now)
