@@ -14,8 +14,8 @@ from temporalio.client import Client
 
 from api import errors
 from api.routes import actions, cycles, email_templates, employees, imports, reviews
-from samtale.settings import Settings
-from samtale.temporal import connect
+from core.settings import Settings
+from core.temporal import connect
 from store.db import create_engine, session_factory
 
 Clock = Callable[[], Awaitable[datetime]]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from api.errors import Unauthorized
-from samtale.settings import Settings
+from core.settings import Settings
 
 ISSUER = "samtale"
 ALGORITHM = "HS256"

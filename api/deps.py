@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from api.auth import subject_of
 from api.errors import Forbidden, Unauthorized
-from samtale.settings import Settings
+from core.settings import Settings
 from store.directory import get_employee
 from store.models import Employee
 

@@ -38,8 +38,8 @@ from activities.email import EmailActivities  # noqa: E402
 from activities.mail.compose import Outgoing, compose  # noqa: E402
 from activities.mail.ical import build_ics, invite_for  # noqa: E402
 from activities.mail.templates import render  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from samtale.mailsink import MailSink  # noqa: E402
-from samtale.settings import Settings  # noqa: E402
 from samtale.worker import mailer  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
 from store.migrate import upgrade  # noqa: E402

@@ -41,12 +41,12 @@ from sqlalchemy import func, select  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from core.settings import Settings  # noqa: E402
+from core.temporal import DATA_CONVERTER  # noqa: E402
 from org.csv_import import parse  # noqa: E402
 from org.generate import org_csv  # noqa: E402
 from samtale.binaries import find_binary  # noqa: E402
 from samtale.mailsink import KeepingHandler, MailSink, free_port  # noqa: E402
-from samtale.settings import Settings  # noqa: E402
-from samtale.temporal import DATA_CONVERTER  # noqa: E402
 from samtale.worker import build_worker  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
 from store.directory import add_cycle  # noqa: E402

@@ -29,8 +29,8 @@ from sqlalchemy import insert, update  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.auth import issue_token  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from org.generate import people  # noqa: E402
-from samtale.settings import Settings  # noqa: E402
 from store import tallies  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
 from store.migrate import upgrade  # noqa: E402

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from samtale.settings import Settings
+from core.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _manager_digest(settings: Settings, on: bool, weekday: int, hour: int) -> None:
+    from core.temporal import connect
     from samtale.schedules import disable_manager_digest, enable_manager_digest
-    from samtale.temporal import connect
 
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     if on:

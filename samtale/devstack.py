@@ -16,11 +16,11 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import issue_token
+from core.settings import Settings
+from core.temporal import connect
 from samtale.binaries import find_binary
 from samtale.demo import DEMO, seed_demo
 from samtale.mailsink import MailSink
-from samtale.settings import Settings
-from samtale.temporal import connect
 from samtale.worker import build_worker
 from store.db import create_engine, session_factory
 from store.migrate import upgrade

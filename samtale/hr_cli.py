@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from api.auth import issue_token
-from samtale.settings import Settings
+from core.settings import Settings
 
 PHASE_LABELS = [
     "scheduling",

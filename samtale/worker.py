@@ -19,8 +19,8 @@ from activities.mail.mailer import MailConfig, Mailer
 from activities.mail.smtp import SmtpConfig, SmtpSender
 from activities.org_changes import OrgChangeActivities
 from activities.readmodel import ReadModelActivities
-from samtale.settings import Settings
-from samtale.temporal import connect
+from core.settings import Settings
+from core.temporal import connect
 from store.db import create_engine, session_factory
 from store.migrate import upgrade
 from workflows.cycle import CycleWorkflow

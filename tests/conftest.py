@@ -14,10 +14,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
+from core.settings import Settings
+from core.temporal import DATA_CONVERTER
 from samtale.binaries import find_binary
 from samtale.mailsink import MailSink
-from samtale.settings import Settings
-from samtale.temporal import DATA_CONVERTER
 from samtale.worker import build_worker
 from tests.databases import fresh_postgres_url, seeded_database
 

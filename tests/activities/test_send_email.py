@@ -9,8 +9,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
 from activities.mail.smtp import TransientSmtpError
+from core.settings import Settings
 from samtale.mailsink import MailSink, free_port
-from samtale.settings import Settings
 from samtale.worker import mailer
 from store.models import SentEmail
 from tests.factories import EMPLOYEE, MANAGER

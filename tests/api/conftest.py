@@ -9,7 +9,7 @@ import httpx
 import pytest_asyncio
 
 from api.auth import issue_token
-from samtale.settings import Settings
+from core.settings import Settings
 from tests.factories import EMPLOYEE, HR
 from tests.waiting import eventually
 

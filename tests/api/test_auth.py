@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from api.auth import issue_token
-from samtale.settings import Settings
+from core.settings import Settings
 from tests.api.conftest import Auth
 from tests.factories import HR, MANAGER
 

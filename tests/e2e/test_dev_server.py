@@ -15,8 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.auth import issue_token
+from core.settings import Settings
 from samtale.mailsink import MailSink
-from samtale.settings import Settings
 from samtale.worker import build_worker
 from tests.factories import EMPLOYEE, HR, MANAGER, kinds, working_slot
 from tests.waiting import eventually, mail_arrived

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from api.auth import issue_token
+from core.settings import Settings
 from org.csv_import import parse
 from samtale.mailsink import MailSink
-from samtale.settings import Settings
 from store import org_changes
 from store.models import Cycle, Review
 from store.org_sync import sync_org

@@ -17,10 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.auth import issue_token
+from core.settings import Settings
 from org.csv_import import parse
 from org.generate import org_csv, people
 from samtale.mailsink import MailSink
-from samtale.settings import Settings
 from samtale.worker import build_worker
 from store.models import Review
 from store.org_sync import sync_org

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from core.settings import Settings
 from samtale.mailsink import MailSink
 from samtale.schedules import MANAGER_DIGEST, disable_manager_digest, enable_manager_digest
-from samtale.settings import Settings
 from samtale.worker import build_worker
 from store.readmodel import apply_sync
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER

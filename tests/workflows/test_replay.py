@@ -14,7 +14,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from samtale.temporal import DATA_CONVERTER
+from core.temporal import DATA_CONVERTER
 from samtale.worker import WORKFLOWS
 from tests.workflows.recording import HISTORIES as RECORDED
 

@@ -11,8 +11,8 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from core.settings import Settings
 from samtale.mailsink import MailSink, free_port
-from samtale.settings import Settings
 from samtale.worker import build_worker
 from store.queries import review_detail
 from tests.factories import EMPLOYEE, HR, MANAGER, kinds, meeting, review_input, working_slot
