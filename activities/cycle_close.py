@@ -18,6 +18,7 @@ from activities.mail.smtp import PermanentSmtpError
 from store.cycles import cycle_policy
 from store.models import Cycle, Review
 from store.progress import funnel, slipping_by_manager
+from store.readmodel import write_answer
 from workflows.calendar import OSLO
 from workflows.contracts import (
     TERMINAL_PHASES,
@@ -103,10 +104,11 @@ class CycleCloseActivities:
         async def cancel(review_id: str) -> None:
             async with gate:
                 try:
-                    await self._client.get_workflow_handle(review_id).execute_update(
+                    answer = await self._client.get_workflow_handle(review_id).execute_update(
                         ReviewWorkflow.cancel,
                         Cancel(actor, f"The cycle was cancelled: {end.reason}"),
                     )
+                    await write_answer(self._sessions, answer)
                 except (WorkflowUpdateFailedError, RPCError):
                     pass  # it ended meanwhile: nothing left to cancel
 

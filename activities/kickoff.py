@@ -35,11 +35,8 @@ from workflows.contracts import (
     Person,
     ReviewInput,
 )
+from workflows.ids import review_workflow_id
 from workflows.review import ReviewWorkflow
-
-
-def review_id(cycle_id: str, employee_id: str) -> str:
-    return f"review-{cycle_id}-{employee_id}"
 
 
 class KickoffActivities:
@@ -108,7 +105,7 @@ class KickoffActivities:
                 after=after,
                 limit=self._page,
             )
-            ids = [review_id(cycle.cycle_id, p.employee.id) for p in page]
+            ids = [review_workflow_id(cycle.cycle_id, p.employee.id) for p in page]
             await q.register_reviews(
                 session, cycle_id=cycle.cycle_id, review_ids=ids, people=page, now=now
             )

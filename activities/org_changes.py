@@ -23,12 +23,20 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.kickoff import review_id
 from store import org_changes as changes
 from store.cycles import cycle_policy, units_within
 from store.directory import as_person, employees_by_id
 from store.models import Cycle, Employee, OrgChange
-from workflows.contracts import Actor, Cancel, ChangeManager, OrgChangesResult, ReviewInput
+from store.readmodel import write_answer
+from workflows.contracts import (
+    Actor,
+    Cancel,
+    ChangeManager,
+    CommandResult,
+    OrgChangesResult,
+    ReviewInput,
+)
+from workflows.ids import review_workflow_id
 from workflows.review import ReviewWorkflow
 
 CHUNK = 200
@@ -96,7 +104,11 @@ class OrgChangeActivities:
                 )
             outcomes = await asyncio.gather(
                 *(
-                    _guarded(gate, self._apply(s, cycle_by_id[s.cycle_id], people, hr, actor))
+                    _guarded(
+                        gate,
+                        self._sessions,
+                        self._apply(s, cycle_by_id[s.cycle_id], people, hr, actor),
+                    )
                     for s in chunk
                 )
             )
@@ -144,7 +156,7 @@ class OrgChangeActivities:
         actor: Actor,
     ) -> Awaitable[object] | None:
         """The step's call, or None when there is nobody to apply it to."""
-        handle = self._client.get_workflow_handle(review_id(cycle.id, step.employee_id))
+        handle = self._client.get_workflow_handle(review_workflow_id(cycle.id, step.employee_id))
         if step.kind == "cancel":
             return handle.execute_update(ReviewWorkflow.cancel, Cancel(actor, LEFT_REASON))
         if step.kind == "move":
@@ -160,7 +172,7 @@ class OrgChangeActivities:
         if manager is None or creator is None:
             return None
         inp = ReviewInput(
-            review_id=review_id(cycle.id, e.id),
+            review_id=review_workflow_id(cycle.id, e.id),
             cycle_id=cycle.id,
             employee=as_person(e),
             manager=as_person(manager),
@@ -178,14 +190,18 @@ class OrgChangeActivities:
         )
 
 
-async def _guarded(gate: asyncio.Semaphore, work: Awaitable[object] | None) -> bool:
+async def _guarded(
+    gate: asyncio.Semaphore, sessions: async_sessionmaker, work: Awaitable[object] | None
+) -> bool:
     """True if the step changed something; False if there was nothing to change (no such
     review, it ended already, or the person is gone)."""
     if work is None:
         return False
     async with gate:
         try:
-            await work
+            answer = await work
+            if isinstance(answer, CommandResult):
+                await write_answer(sessions, answer)
         except (WorkflowUpdateFailedError, WorkflowAlreadyStartedError, RPCError):
             return False
     return True

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.auth import subject_of
@@ -28,6 +28,10 @@ def _temporal(request: Request) -> Client:
     return request.app.state.temporal  # type: ignore[no-any-return]
 
 
+def _sessions(request: Request) -> async_sessionmaker:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """Routes that write commit explicitly; anything not committed is rolled back."""
     async with request.app.state.sessions() as session:
@@ -43,6 +47,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 NowDep = Annotated[datetime, Depends(_now)]
 TemporalDep = Annotated[Client, Depends(_temporal)]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
+SessionsDep = Annotated[async_sessionmaker, Depends(_sessions)]
 
 
 async def _current_user(

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from store import tallies
 from store.models import ActionItem, Employee, Review, ReviewEvent
-from workflows.contracts import ReviewState, ReviewSync
+from workflows.contracts import CommandResult, ReviewState, ReviewSync
 
 
 async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
@@ -40,6 +42,18 @@ async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
         change = tallies.change(before, _facts(row, actions.values()))
         await tallies.add(session, {(row.cycle_id, row.org_unit_id): change})
     await _add_events(session, sync)
+
+
+async def write_answer(sessions: async_sessionmaker, answer: CommandResult) -> None:
+    """Write what an accepted command answered, in its own short transaction, so that the
+    caller reads its own write. The workflow's sync writes the same change too; whichever
+    comes second finds the version already there (or, racing on SQLite, a changed row or
+    an event already inserted) and changes nothing."""
+    try:
+        async with sessions.begin() as session:
+            await apply_sync(session, ReviewSync(state=answer.state, events=answer.events))
+    except (StaleDataError, IntegrityError):
+        pass  # the concurrent writer held this version or a newer one
 
 
 def _facts(row: Review, actions: Iterable[ActionItem]) -> tallies.Facts:

@@ -233,6 +233,9 @@ class EmailRequest:
     to: list[Person]
     cc: list[Person] = field(default_factory=list)
     context: dict[str, str] = field(default_factory=dict)
+    # A timed reminder that can no longer help after this moment (the day-before reminder
+    # once the meeting has begun) is dropped then, not sent late; None: always worth sending.
+    useful_until: datetime | None = None
 
     @property
     def language(self) -> str:
@@ -249,6 +252,17 @@ class EmailOutcome:
 @dataclass
 class ReviewSync:
     """The read-model write after a transition: the (small) state and the new timeline events."""
+
+    state: ReviewState
+    events: list[TimelineEvent] = field(default_factory=list)
+
+
+@dataclass
+class CommandResult:
+    """What an accepted review command answers: the review as it now stands, and the timeline
+    events the workflow has not yet written to the read model. The API writes both (the write
+    is version-checked, so the workflow's own later sync of the same change is a no-op) before
+    it answers, so read-your-write holds without waiting on a second workflow task."""
 
     state: ReviewState
     events: list[TimelineEvent] = field(default_factory=list)

@@ -18,10 +18,6 @@ with workflow.unsafe.imports_passed_through():
 APPLY_ORG_CHANGES = "apply_org_changes"
 
 
-def org_changes_workflow_id(change_id: str) -> str:
-    return f"org-changes-{change_id}"
-
-
 @workflow.defn
 class OrgChangesWorkflow:
     @workflow.run

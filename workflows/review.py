@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         Action,
         Cancel,
         ChangeManager,
+        CommandResult,
         CompleteAction,
         EmailKind,
         EmailOutcome,
@@ -64,6 +65,7 @@ MAX_ACTIONS = 20
 # Patches: each changes what a running review does, so histories before it replay the old way.
 TELL_HR_UNDELIVERABLE = "tell-hr-undeliverable"
 TELL_MANAGER_CANCELLED = "tell-manager-cancelled"
+ANSWER_BEFORE_SYNC = "answer-before-sync"
 
 
 def _refuse(check: Callable[[], None]) -> None:
@@ -206,11 +208,16 @@ class ReviewWorkflow:
         del self._events[: len(events)]
         self._synced = max(self._synced, version)
 
-    async def _persisted(self) -> ReviewState:
-        """Let an update return only once the read model holds its change."""
+    async def _answer(self) -> CommandResult:
+        """An accepted command answers at once with the state and the events not yet in the
+        read model; the caller (the API) writes them, and the loop's sync stays the durable,
+        version-checked backstop. Before this patch an update returned only once the sync
+        activity had run: a second workflow task and an activity on every command's path."""
+        if workflow.patched(ANSWER_BEFORE_SYNC):
+            return CommandResult(state=self._s, events=list(self._events))
         v = self._s.version
         await workflow.wait_condition(lambda: self._synced >= v)
-        return self._s
+        return CommandResult(state=self._s)
 
     # ---- bookkeeping ---------------------------------------------------------------
 
@@ -241,18 +248,18 @@ class ReviewWorkflow:
     # ---- commands ------------------------------------------------------------------
 
     @workflow.update
-    async def schedule(self, cmd: ScheduleMeeting) -> ReviewState:
+    async def schedule(self, cmd: ScheduleMeeting) -> CommandResult:
         self._set_meeting(cmd)
-        return await self._persisted()
+        return await self._answer()
 
     @schedule.validator
     def _check_schedule(self, cmd: ScheduleMeeting) -> None:
         _refuse(lambda: self._meeting_rules(cmd, [Phase.SCHEDULING], "schedule the meeting"))
 
     @workflow.update
-    async def reschedule(self, cmd: ScheduleMeeting) -> ReviewState:
+    async def reschedule(self, cmd: ScheduleMeeting) -> CommandResult:
         self._set_meeting(cmd)
-        return await self._persisted()
+        return await self._answer()
 
     @reschedule.validator
     def _check_reschedule(self, cmd: ScheduleMeeting) -> None:
@@ -298,10 +305,10 @@ class ReviewWorkflow:
         self._mail(f"invitation:{seq}", kind)
 
     @workflow.update
-    async def accept(self, cmd: Accept) -> ReviewState:
+    async def accept(self, cmd: Accept) -> CommandResult:
         self._enter(Phase.PREPARING)
         self._record("accepted", actor=cmd.actor.id)
-        return await self._persisted()
+        return await self._answer()
 
     @accept.validator
     def _check_accept(self, cmd: Accept) -> None:
@@ -314,13 +321,13 @@ class ReviewWorkflow:
         _refuse(check)
 
     @workflow.update
-    async def submit_preparation(self, cmd: SubmitPreparation) -> ReviewState:
+    async def submit_preparation(self, cmd: SubmitPreparation) -> CommandResult:
         if cmd.actor.id == self._s.employee.id:
             self._s.employee_prepared = True
         else:
             self._s.manager_prepared = True
         self._record("prepared", actor=cmd.actor.id)
-        return await self._persisted()
+        return await self._answer()
 
     @submit_preparation.validator
     def _check_preparation(self, cmd: SubmitPreparation) -> None:
@@ -336,7 +343,7 @@ class ReviewWorkflow:
         _refuse(check)
 
     @workflow.update
-    async def record_outcome(self, cmd: RecordOutcome) -> ReviewState:
+    async def record_outcome(self, cmd: RecordOutcome) -> CommandResult:
         assert self._s.meeting is not None
         if cmd.held:
             self._s.meeting.held = True
@@ -346,7 +353,7 @@ class ReviewWorkflow:
             self._enter(Phase.SCHEDULING)
             self._record("no_show", actor=cmd.actor.id)
             self._mail(f"no-show:{self._s.meeting.sequence}", EmailKind.NO_SHOW)
-        return await self._persisted()
+        return await self._answer()
 
     @record_outcome.validator
     def _check_outcome(self, cmd: RecordOutcome) -> None:
@@ -364,7 +371,7 @@ class ReviewWorkflow:
         _refuse(check)
 
     @workflow.update
-    async def submit_summary(self, cmd: SubmitSummary) -> ReviewState:
+    async def submit_summary(self, cmd: SubmitSummary) -> CommandResult:
         now = workflow.now()
         self._s.summary, self._s.summary_at = cmd.summary.strip(), now
         self._s.actions = [
@@ -378,7 +385,7 @@ class ReviewWorkflow:
             "summary_submitted", actor=cmd.actor.id, detail=f"{len(self._s.actions)} agreed actions"
         )
         self._mail("signoff-request", EmailKind.SIGNOFF_REQUEST, cc_manager=False)
-        return await self._persisted()
+        return await self._answer()
 
     @submit_summary.validator
     def _check_summary(self, cmd: SubmitSummary) -> None:
@@ -413,11 +420,11 @@ class ReviewWorkflow:
                 )
 
     @workflow.update
-    async def sign_off(self, cmd: SignOff) -> ReviewState:
+    async def sign_off(self, cmd: SignOff) -> CommandResult:
         self._s.signed_off_at = workflow.now()
         self._record("signed_off", actor=cmd.actor.id)
         self._after_action_change()
-        return await self._persisted()
+        return await self._answer()
 
     @sign_off.validator
     def _check_signoff(self, cmd: SignOff) -> None:
@@ -430,14 +437,14 @@ class ReviewWorkflow:
         _refuse(check)
 
     @workflow.update
-    async def complete_action(self, cmd: CompleteAction) -> ReviewState:
+    async def complete_action(self, cmd: CompleteAction) -> CommandResult:
         action = self._s.actions[cmd.action_id - 1]
         action.done_at = workflow.now()
         self._record(
             "action_completed", actor=cmd.actor.id, detail=action_context(action)["action_title"]
         )
         self._after_action_change()
-        return await self._persisted()
+        return await self._answer()
 
     @complete_action.validator
     def _check_complete(self, cmd: CompleteAction) -> None:
@@ -468,7 +475,7 @@ class ReviewWorkflow:
             self._enter(Phase.FOLLOW_UP)
 
     @workflow.update
-    async def cancel(self, cmd: Cancel) -> ReviewState:
+    async def cancel(self, cmd: Cancel) -> CommandResult:
         had_meeting = self._s.phase in (Phase.INVITED, Phase.PREPARING)
         self._s.cancel_reason = cmd.reason.strip()
         self._enter(Phase.CANCELLED)
@@ -481,10 +488,10 @@ class ReviewWorkflow:
             self._outbox.append(
                 email(self._s, key="cancelled", kind=EmailKind.REVIEW_CANCELLED, to=self._s.manager)
             )
-        return await self._persisted()
+        return await self._answer()
 
     @workflow.update
-    async def change_manager(self, cmd: ChangeManager) -> ReviewState:
+    async def change_manager(self, cmd: ChangeManager) -> CommandResult:
         """The employee has a new manager: the review moves to them with everything done so
         far; open actions the old manager owned move too. Both are told."""
         old, new = self._s.manager, cmd.new_manager
@@ -504,7 +511,7 @@ class ReviewWorkflow:
                     extra=extra,
                 )
             )
-        return await self._persisted()
+        return await self._answer()
 
     @change_manager.validator
     def _check_change_manager(self, cmd: ChangeManager) -> None:

@@ -31,12 +31,9 @@ from store.queries import ReviewFilter, list_reviews
 from workflows.calendar import OSLO
 from workflows.contracts import CycleInput, Phase
 from workflows.cycle import CycleWorkflow
+from workflows.ids import cycle_workflow_id
 
 router = APIRouter(prefix="/cycles", tags=["cycles"])
-
-
-def cycle_workflow_id(cycle_id: str) -> str:
-    return f"cycle-{cycle_id}"
 
 
 @router.post("", response_model=CycleOut, status_code=201)

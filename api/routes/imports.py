@@ -21,7 +21,8 @@ from store import org_changes as changes
 from store.models import OrgChange
 from store.org_sync import sync_org
 from workflows.calendar import OSLO
-from workflows.org_changes import OrgChangesWorkflow, org_changes_workflow_id
+from workflows.ids import org_changes_workflow_id
+from workflows.org_changes import OrgChangesWorkflow
 
 router = APIRouter(prefix="/imports", tags=["organisation"])
 MAX_BYTES = 50 * 1024 * 1024

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from api.deps import CurrentUser, NowDep, SessionDep, TemporalDep
+from api.deps import CurrentUser, NowDep, SessionDep, SessionsDep, TemporalDep
 from api.errors import NotFound, from_rpc_error, from_update_failure
 from api.reviews_view import can_see, review_out
 from api.schemas import (
@@ -23,6 +23,7 @@ from api.schemas import (
 )
 from store.models import Employee
 from store.queries import ReviewDetail, ReviewFilter, list_reviews, review_detail
+from store.readmodel import write_answer
 from workflows.contracts import (
     Accept,
     Actor,
@@ -84,6 +85,7 @@ class Ctx:
 
     temporal: TemporalDep
     session: SessionDep
+    sessions: SessionsDep
     me: CurrentUser
     now: NowDep
 
@@ -95,13 +97,15 @@ async def _command(ctx: Ctx, review_id: str, update: Any, cmd: Any) -> ReviewOut
     temporal, session, me = ctx.temporal, ctx.session, ctx.me
     before = await _visible(session, review_id, me)
     try:
-        await temporal.get_workflow_handle(review_id).execute_update(update, cmd)
+        result = await temporal.get_workflow_handle(review_id).execute_update(update, cmd)
     except WorkflowUpdateFailedError as e:
         raise from_update_failure(e) from None
     except RPCError as e:
         raise from_rpc_error(e, review_id, before.review.phase) from None
-    # The update returned after the read model held its change; forget the rows
-    # read before it (the caller's own row stays loaded) and read them fresh.
+    # The update answered before the workflow's own sync: write its change here (the
+    # write is version-checked, so the sync's later copy of it changes nothing), then
+    # forget the rows read before it and read them fresh.
+    await write_answer(ctx.sessions, result)
     session.expunge_all()
     detail = await _visible(session, review_id, me)
     return review_out(detail, me, ctx.now)

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from samtale.mailsink import MailSink
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, MANAGER, OTHER_MANAGER, first_weekend_day, working_slot
+from tests.waiting import eventually
 from workflows.calendar import OSLO, is_norwegian_holiday
 
 WFT_FIRST = EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
@@ -34,8 +35,19 @@ class Review:
             f"/reviews/{self.id}/{command}", headers=self.auth(who), json=body
         )
 
+    async def settled(self) -> None:
+        """Commands answer before the workflow's own sync and mail: wait until no activity
+        is pending, so that only the refusal could change what the snapshot holds."""
+        handle = self.env.client.get_workflow_handle(self.id)
+
+        async def idle() -> bool:
+            return not (await handle.describe()).raw_description.pending_activities
+
+        await eventually(idle, "the review's activities to finish")
+
     async def snapshot(self) -> tuple[dict, int, int]:
         """What a refusal must not change: the read model, the workflow history, the mail."""
+        await self.settled()
         body = (await self.api.get(f"/reviews/{self.id}", headers=self.auth(MANAGER.id))).json()
         history = await self.env.client.get_workflow_handle(self.id).fetch_history()
         # Workflow-task events are left out: the test server keeps the task that carried

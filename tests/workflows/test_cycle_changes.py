@@ -20,7 +20,7 @@ from store.org_sync import sync_org
 from tests.factories import HR
 from tests.waiting import eventually, mail_arrived
 from tests.workflows.recording import record_history
-from workflows.org_changes import org_changes_workflow_id
+from workflows.ids import org_changes_workflow_id
 
 HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date\n"
 CEO = "ceo,Anne Dahl,anne@example.no,nb,,Konsern,,,\n"

@@ -50,9 +50,11 @@ async def test_a_new_manager_takes_over_the_review_with_what_was_done(
     handle = await start(time_env, worker)
     start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
     await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
-    state = await handle.execute_update(
-        ReviewWorkflow.change_manager, ChangeManager(HR_ACTOR, OTHER_MANAGER)
-    )
+    state = (
+        await handle.execute_update(
+            ReviewWorkflow.change_manager, ChangeManager(HR_ACTOR, OTHER_MANAGER)
+        )
+    ).state
     assert state.manager == OTHER_MANAGER
     assert state.phase is Phase.INVITED and state.meeting is not None  # the meeting stands
     await mail_arrived(sink, "manager_changed", count=2)
@@ -63,9 +65,11 @@ async def test_a_new_manager_takes_over_the_review_with_what_was_done(
     }
     assert told == {MANAGER.email, OTHER_MANAGER.email}
     # From now on only the new manager may run it.
-    refused = await handle.execute_update(
-        ReviewWorkflow.reschedule, meeting(start_at + timedelta(days=7), by=OTHER_MANAGER.id)
-    )
+    refused = (
+        await handle.execute_update(
+            ReviewWorkflow.reschedule, meeting(start_at + timedelta(days=7), by=OTHER_MANAGER.id)
+        )
+    ).state
     assert refused.meeting is not None and refused.meeting.sequence == 1
 
 

@@ -39,7 +39,9 @@ async def test_an_smtp_outage_delays_the_invitation_but_never_blocks_or_duplicat
         start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
         await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
         # The relay is down, yet the employee can accept: sending does not hold the review.
-        state = await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))
+        state = (
+            await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))
+        ).state
         assert state.phase is Phase.PREPARING
 
         async def attempted() -> bool:
@@ -80,7 +82,7 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
         ("email_undeliverable", "sent"),
         ("invitation", "failed"),
     ]
-    state = await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))
+    state = (await handle.execute_update(ReviewWorkflow.accept, Accept(Actor(EMPLOYEE.id)))).state
     assert state.phase is Phase.PREPARING
     # The manager, in copy, was not refused: they got it, once. HR is told what failed.
     delivered, notice = sink.messages
