@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' 2> $(VENV)/install.log || { cat $(VENV)/install.log; exit 1; }
+	@# Our own metadata must install without a deprecation (setuptools dates its removals).
+	@if grep -i "deprecat" $(VENV)/install.log; then echo "pip warns of a deprecation (above)"; exit 1; fi
 	touch $@
 
 install: $(BIN)/.installed

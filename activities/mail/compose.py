@@ -14,6 +14,7 @@ from datetime import datetime
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
@@ -60,11 +61,14 @@ def compose(
         ics, method = calendar
         body.attach(_text(ics.decode(), "calendar", method=method))
         msg = MIMEMultipart("mixed")
-        msg.attach(body)
-        attachment = MIMEApplication(ics, "ics")
+        msg.attach(_part(body))
+        attachment = _part(MIMEApplication(ics, "ics"))
         attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
         msg.attach(attachment)
-    msg["Subject"] = Header(rendered.subject, "utf-8").encode()
+    # A Header object (not its encoded string) so the generator folds it knowing the
+    # field name: a pre-folded string put its first break straight after "Subject:",
+    # which decodes with a leading space.
+    msg["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     msg["From"] = _encoded(sender)
     msg["To"] = ", ".join(_addr(p) for p in req.to)
     if req.cc:
@@ -76,7 +80,6 @@ def compose(
     msg["Content-Language"] = req.language
     msg["X-Samtale-Key"] = req.key
     msg["X-Samtale-Kind"] = req.kind.value
-    msg["MIME-Version"] = "1.0"
     return Outgoing(
         sender=parseaddr(sender)[1],
         recipients=[p.email for p in [*req.to, *req.cc]],
@@ -84,11 +87,19 @@ def compose(
     )
 
 
+def _part(part: MIMEBase) -> MIMEBase:
+    """The email.mime classes give every part its own MIME-Version; RFC 2045 wants one, on
+    the message (the outermost MIMEMultipart), so the parts inside lose theirs."""
+    del part["MIME-Version"]
+    return part
+
+
 def _text(content: str, subtype: str, method: str | None = None) -> MIMENonMultipart:
     part = MIMENonMultipart("text", subtype)
     if method:
         part.set_param("method", method)
-    part.set_payload(content, _UTF8)
+    part.set_payload(content, _UTF8)  # (setting the charset adds a MIME-Version again)
+    _part(part)
     return part
 
 

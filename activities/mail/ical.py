@@ -100,7 +100,9 @@ def build_ics(invite: MeetingInvite) -> bytes:
     event.add("description", invite.description)
     event.add("location", invite.location)
     event.add("organizer", _address(invite.organizer, role=None))
-    event.add("attendee", _address(invite.attendee, role="REQ-PARTICIPANT"))
+    # A cancellation asks for no reply: the attendee is listed, but not asked to RSVP.
+    asks_reply = invite.method != "CANCEL"
+    event.add("attendee", _address(invite.attendee, role="REQ-PARTICIPANT", rsvp=asks_reply))
     if invite.method == "CANCEL":
         event.add("status", "CANCELLED")
     else:
@@ -137,11 +139,12 @@ def _organizer(req: EmailRequest) -> Person:
     return req.cc[0]
 
 
-def _address(person: Person, *, role: str | None) -> vCalAddress:
+def _address(person: Person, *, role: str | None, rsvp: bool = False) -> vCalAddress:
     addr = vCalAddress(f"mailto:{person.email}")
     addr.params["cn"] = vText(person.name)
     if role:
         addr.params["role"] = vText(role)
+    if rsvp:
         addr.params["partstat"] = vText("NEEDS-ACTION")
         addr.params["rsvp"] = vText("TRUE")
     return addr
