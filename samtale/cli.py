@@ -46,6 +46,10 @@ def main(argv: list[str] | None = None) -> None:
     fun = hr_sub.add_parser("funnel", help="a cycle's funnel as a table")
     fun.add_argument("cycle_id")
     fun.add_argument("--unit", help="show this unit and its sub-units (default: the top)")
+    year = sub.add_parser(
+        "demo-year", help="one review's whole year on a time-skipping server, every email kept"
+    )
+    year.add_argument("--mail-dir", type=Path, default=Path("var/demo-year/mail"))
     gen = sub.add_parser("generate-org", help="print a realistic organisation as CSV")
     gen.add_argument("--employees", type=int, default=2000)
     digest = sub.add_parser("manager-digest", help="the weekly email to every manager")
@@ -90,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(asyncio.run(_add_employees(settings, args.file)))
     elif args.command == "hr":
         sys.exit(_hr(settings, args))
+    elif args.command == "demo-year":
+        from samtale.demo_year import run_demo_year
+
+        sys.exit(0 if asyncio.run(run_demo_year(args.mail_dir)) == "completed" else 1)
     elif args.command == "generate-org":
         from org.generate import org_csv
 
