@@ -88,6 +88,15 @@ def parse(text: str) -> Snapshot:
         row = _row(n, cells, problems)
         if row is not None:
             rows.append(row)
+    if not ids and not problems:
+        problems.append(
+            Problem(
+                2,
+                "employee_id",
+                "the file has no employees: an export lists the whole "
+                "organisation, and an empty one would deactivate everybody",
+            )
+        )
     problems += _duplicates(ids) + _managers(managers, {i for _, i in ids})
     problems += _manager_cycles(rows)
     units, unit_problems = _units(rows)

@@ -83,8 +83,9 @@ async def test_the_same_import_posted_several_times_at_once_adds_each_joiner_onc
     api: httpx.AsyncClient, settings: Settings, db: async_sessionmaker
 ) -> None:
     for n in range(ROUNDS):
-        joiners = "".join(
-            f"j{n}-{i},Ny Ansatt {i},ny{n}.{i}@example.no,nb,m-20,Drift,Konsern,,\n"
+        joiners = "".join(  # this round's, and the earlier rounds' again
+            f"j{k}-{i},Ny Ansatt {i},ny{k}.{i}@example.no,nb,m-20,Drift,Konsern,,\n"
+            for k in range(n + 1)
             for i in range(3)
         )
         text = HEADER + SEEDED + joiners
