@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from org.csv_export import ExportRow
 from org.csv_import import Row, Snapshot
 from store import tallies
 from store.directory import managers_first
@@ -184,3 +185,32 @@ async def _move_reviews(
         deltas[(r.cycle_id, new_units[r.employee_id])].update(counts)
         r.org_unit_id = new_units[r.employee_id]
     unwritten.update(await tallies.spread(session, deltas))
+
+
+async def organisation(session: AsyncSession) -> list[ExportRow]:
+    """Every active employee with their unit and its parent, managers before their
+    reports, as an export lists them."""
+    rows = await session.execute(
+        select(Employee, OrgUnit.parent_id)
+        .outerjoin(OrgUnit, OrgUnit.id == Employee.org_unit_id)
+        .where(Employee.active.is_(True))
+        .order_by(Employee.id)
+    )
+    found = [
+        ExportRow(
+            employee_id=e.id,
+            name=e.name,
+            email=e.email,
+            language=e.language,
+            manager_id=e.manager_id,
+            org_unit=e.org_unit_id,
+            parent_unit=parent,
+            start_date=e.start_date,
+            end_date=e.end_date,
+        )
+        for e, parent in rows.tuples()
+    ]
+    ordered = managers_first(
+        found, id_of=lambda r: r.employee_id, manager_of=lambda r: r.manager_id
+    )
+    return ordered if ordered is not None else found

@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
 
 from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.org_import import ImportRequest, ImportRules, cycle_changes, run_import
 from api.schemas import CycleChanges, ImportOut, ImportPreview, ImportReport, Page
+from org.csv_export import to_csv
 from org.demo import demo_csv
 from store import org_changes as changes
+from store.org_sync import organisation
 from workflows.calendar import OSLO
 
 router = APIRouter(prefix="/imports", tags=["organisation"])
@@ -68,6 +71,18 @@ async def import_employees(
         task_queue=settings.task_queue,
     )
     return await run_import(session, temporal, req, rules)
+
+
+@router.get(
+    "/employees",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def export_employees(session: SessionDep, me: HrUser) -> PlainTextResponse:
+    """The organisation as a CSV file in the import's own columns (HR): every active
+    employee with their unit and its parent. Imported again unchanged, it changes nothing."""
+    text = to_csv(await organisation(session))
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
 @router.get("", response_model=Page[ImportOut])

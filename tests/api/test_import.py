@@ -3,7 +3,6 @@ a file that would take many people away, or cancel reviews, waits for HR to conf
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -213,24 +212,19 @@ async def test_every_applied_import_is_logged_with_who_when_digest_and_counts(
     assert (await api.get("/imports", headers=auth(MANAGER.id))).status_code == 403
 
 
-async def test_the_demo_organisation_imports_again_unchanged(
-    api: httpx.AsyncClient, auth: Auth, sessions: async_sessionmaker
+async def test_the_organisation_exported_imports_again_unchanged(
+    api: httpx.AsyncClient, auth: Auth
 ) -> None:
-    from org.demo import DEMO, demo_csv
-    from samtale.demo import seed_demo
-
-    async with sessions.begin() as session:  # the test people make way for the demo's
-        for e in await session.scalars(select(Employee)):
-            e.email = f"{uuid.uuid4().hex}@example.no"
-    await seed_demo(sessions)
-    r = await post(api, auth, demo_csv())
-    assert r.status_code == 409  # the test people are not in it: they would leave
-    r = await post(api, auth, demo_csv(), confirm=r.json()["preview"]["confirmation"])
-    assert r.status_code == 200
-    again = await post(api, auth, demo_csv())
-    assert again.status_code == 200, again.text
-    assert (again.json()["unchanged"], again.json()["added"], again.json()["updated"]) == (
-        len(DEMO),
+    quoted = '"Lie, Ingrid",ingrid@example.no,en,m1,Salg Vest,Salg,2027-01-04,2028-06-30\n'
+    assert (await post(api, auth, GOOD + "e9," + quoted)).status_code == 200
+    r = await api.get("/imports/employees", headers=auth(HR.id))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "e9," + quoted in r.text
+    again = (await post(api, auth, r.text)).json()
+    assert (again["added"], again["updated"], again["left"], again["unchanged"]) == (
         [],
         [],
+        [],
+        7,
     )
+    assert (await api.get("/imports/employees", headers=auth(MANAGER.id))).status_code == 403

@@ -8,6 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from org.csv_import import parse
+from org.demo import DEMO, demo_csv
+from samtale.demo import seed_demo
+from store.db import create_engine, session_factory
+from store.migrate import upgrade
 from store.models import Employee, OrgUnit
 from store.org_sync import SyncReport, apply_sync, plan_sync, sync_org
 
@@ -101,3 +105,21 @@ async def test_a_plan_reads_only_and_applying_it_does_exactly_what_it_said(
     assert not (await employee(db, "e2")).active
     assert (await employee(db, "e1")).manager_id == "m2"
     assert (await employee(db, "e3")).org_unit_id == "Drift"
+
+
+async def test_the_demo_organisation_has_units_and_imports_again_unchanged(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    demo = session_factory(engine)
+    try:
+        assert await seed_demo(demo)
+        async with demo() as session:
+            people = list(await session.scalars(select(Employee).order_by(Employee.id)))
+            plan = await plan_sync(session, parse(demo_csv()), today=TODAY)
+    finally:
+        await engine.dispose()
+    assert {e.org_unit_id for e in people} == {"HR", "Salg", "Utvikling"}
+    assert [e.id for e in people if e.is_hr] == ["hr-1"]
+    assert (plan.report.unchanged, plan.updates, plan.new) == (len(DEMO), {}, [])
