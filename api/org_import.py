@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -36,7 +37,7 @@ from org import import_guard
 from org.csv_import import InvalidFile, Snapshot, parse
 from store import org_changes as changes
 from store.models import OrgChange
-from store.org_sync import SyncPlan, apply_sync, one_import_at_a_time, plan_sync
+from store.org_sync import SyncPlan, SyncReport, apply_sync, one_import_at_a_time, plan_sync
 from workflows.ids import org_changes_workflow_id
 from workflows.org_changes import OrgChangesWorkflow
 
@@ -109,13 +110,7 @@ async def preview(
     def ref(eid: str) -> PersonRef:
         return PersonRef(id=eid, name=names.get(eid, eid))
 
-    new_manager = {eid: new for eid, _old, new in r.manager_changed if new and eid not in r.left}
-    cancels = await changes.open_reviews_of(session, r.left)
-    moves = [
-        m
-        for m in await changes.open_reviews_of(session, list(new_manager))
-        if m.manager_id != new_manager[m.employee_id]
-    ]
+    cancels, moves = await _affected_reviews(session, r, ref)
     shown = ImportPreview(
         file_digest=hashlib.sha256(raw).hexdigest(),
         rows=len(snap.rows),
@@ -126,25 +121,8 @@ async def preview(
         ],
         leavers=[ref(e) for e in r.left],
         unchanged=r.unchanged,
-        reviews_to_cancel=[
-            ReviewToCancel(
-                review_id=c.review_id,
-                cycle_id=c.cycle_id,
-                employee=PersonRef(id=c.employee_id, name=c.employee_name),
-                manager=PersonRef(id=c.manager_id, name=c.manager_name),
-            )
-            for c in cancels
-        ],
-        reviews_to_move=[
-            ReviewToMove(
-                review_id=m.review_id,
-                cycle_id=m.cycle_id,
-                employee=PersonRef(id=m.employee_id, name=m.employee_name),
-                manager=PersonRef(id=m.manager_id, name=m.manager_name),
-                new_manager=ref(new_manager[m.employee_id]),
-            )
-            for m in moves
-        ],
+        reviews_to_cancel=cancels,
+        reviews_to_move=moves,
         needs_confirmation=import_guard.reasons(
             active=plan.active_before,
             leavers=len(r.left),
@@ -155,6 +133,35 @@ async def preview(
     )
     token = import_guard.confirmation(shown.model_dump(mode="json", exclude={"confirmation"}))
     return plan, shown.model_copy(update={"confirmation": token})
+
+
+async def _affected_reviews(
+    session: AsyncSession, r: SyncReport, ref: Callable[[str], PersonRef]
+) -> tuple[list[ReviewToCancel], list[ReviewToMove]]:
+    """The open reviews in running cycles that the org changes workflow will cancel (a
+    leaver's) or move (to a new manager who is someone else), as it will find them."""
+    new_manager = {eid: new for eid, _old, new in r.manager_changed if new and eid not in r.left}
+    cancels = [
+        ReviewToCancel(
+            review_id=c.review_id,
+            cycle_id=c.cycle_id,
+            employee=PersonRef(id=c.employee_id, name=c.employee_name),
+            manager=PersonRef(id=c.manager_id, name=c.manager_name),
+        )
+        for c in await changes.open_reviews_of(session, r.left)
+    ]
+    moves = [
+        ReviewToMove(
+            review_id=m.review_id,
+            cycle_id=m.cycle_id,
+            employee=PersonRef(id=m.employee_id, name=m.employee_name),
+            manager=PersonRef(id=m.manager_id, name=m.manager_name),
+            new_manager=ref(new_manager[m.employee_id]),
+        )
+        for m in await changes.open_reviews_of(session, list(new_manager))
+        if m.manager_id != new_manager[m.employee_id]
+    ]
+    return cancels, moves
 
 
 async def _apply(
