@@ -72,7 +72,7 @@ def import_org(
     if r.status_code == 409 and r.json().get("rule") == "confirm":
         preview = r.json()["preview"]
         print(render_preview(preview))
-        if not yes and ask("Apply these changes? [y/N] ").strip().lower() not in ("y", "yes"):
+        if not yes and not _agrees(ask, "Apply these changes? [y/N] "):
             print("nothing was imported")
             return 1
         r = send(confirm=preview["confirmation"])
@@ -80,6 +80,14 @@ def import_org(
         return fail(r)
     _print_report(r.json())
     return 0
+
+
+def _agrees(ask: Callable[[str], str], question: str) -> bool:
+    """Yes only if HR says so; no terminal to ask (end of input) is a no."""
+    try:
+        return ask(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def render_preview(p: dict[str, Any]) -> str:

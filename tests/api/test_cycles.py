@@ -104,3 +104,11 @@ async def test_a_running_cycle_posted_with_other_settings_is_a_409_naming_each_a
     assert again.status_code == 201, again.text  # the same body: the same answer as the first
     stored = (await api.get(f"/cycles/{cycle['id']}", headers=auth(HR.id))).json()
     assert (stored["status"], stored["scope"]) == ("running", None)
+
+
+async def test_an_empty_scope_is_a_422_not_a_cycle_for_nobody(
+    api: httpx.AsyncClient, auth: Auth
+) -> None:
+    r = await api.post("/cycles", json=body(scope=[], employee_ids=None), headers=auth(HR.id))
+    assert r.status_code == 422, r.text
+    assert "scope is empty" in r.json()["message"]

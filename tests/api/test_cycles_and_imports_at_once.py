@@ -107,3 +107,27 @@ async def test_the_same_import_posted_several_times_at_once_adds_each_joiner_onc
                 select(func.count()).select_from(Employee).where(Employee.active.is_(True))
             )
         assert active == 4 + 3 * (n + 1)
+
+
+async def test_two_different_cycles_under_one_id_at_once_one_starts_the_other_is_a_409(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    for _ in range(ROUNDS):
+        first = {
+            "id": f"c{uuid.uuid4().hex[:10]}",
+            "name": "Medarbeidersamtaler 2027",
+            "year": 2027,
+            "window_start": "2026-11-01",
+            "window_end": "2028-12-31",
+            "employee_ids": [EMPLOYEE.id],
+        }
+        second = first | {"window_end": "2028-06-30"}
+        bodies = [first, second] * (AT_ONCE // 2)
+        answers = await asyncio.gather(
+            *(api.post("/cycles", json=b, headers=hr(settings)) for b in bodies)
+        )
+        by_body = {
+            b["window_end"]: {r.status_code for r, c in zip(answers, bodies, strict=True) if c is b}
+            for b in (first, second)
+        }
+        assert sorted(map(tuple, by_body.values())) == [(201,), (409,)], by_body
