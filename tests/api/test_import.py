@@ -8,10 +8,16 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
 
+from api.app import create_app
+from core.settings import Settings
+from samtale.worker import build_worker
+from store.db import create_engine, session_factory
+from store.migrate import upgrade
 from store.models import Cycle, Employee, OrgImport
 from tests.api.conftest import Auth
-from tests.factories import EMPLOYEE, HR, MANAGER
+from tests.factories import EMPLOYEE, HR, MANAGER, seed_people
 
 HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date\n"
 SEEDED = (  # the seeded people: a file without them takes them away
@@ -228,3 +234,29 @@ async def test_the_organisation_exported_imports_again_unchanged(
         7,
     )
     assert (await api.get("/imports/employees", headers=auth(MANAGER.id))).status_code == 403
+
+
+async def test_an_import_waits_for_running_cycles_without_holding_a_connection(
+    time_env: WorkflowEnvironment, settings: Settings, sqlite_url: str, auth: Auth
+) -> None:
+    """On a pool of one connection, the worker applying the import's changes needs the
+    connection the request would hold while it waits: they apply only if it is let go."""
+    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0, pool_timeout=30)
+    await upgrade(engine)
+    tiny = session_factory(engine)
+    async with tiny.begin() as session:
+        await seed_people(session)
+    app = create_app(
+        settings, temporal=time_env.client, sessions=tiny, clock=time_env.get_current_time
+    )
+    try:
+        async with (
+            build_worker(time_env.client, settings, tiny),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        ):
+            r = await post(api, auth, HEADER + SEEDED + staff(1))  # a joiner in cycle 2027
+        assert r.status_code == 200, r.text
+        assert r.json()["running_cycles"]["status"] == "applied"
+        assert r.json()["running_cycles"]["reviews_started"] == 1
+    finally:
+        await engine.dispose()
