@@ -77,6 +77,10 @@ async def result_of(session: AsyncSession, change_id: str) -> OrgChange | None:
     return await session.get(OrgChange, change_id)
 
 
+async def get_import(session: AsyncSession, import_id: str) -> OrgImport | None:
+    return await session.get(OrgImport, import_id)
+
+
 @dataclass(frozen=True)
 class OpenReview:
     review_id: str

@@ -113,10 +113,15 @@ async def list_imports(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{change_id}", response_model=CycleChanges)
-async def import_changes(change_id: str, session: SessionDep, me: HrUser) -> CycleChanges:
-    """How far an import's changes to running cycles have come (HR)."""
-    change = await changes.result_of(session, change_id)
-    if change is None:
-        raise NotFound(f"import {change_id} not found")
-    return cycle_changes(change)
+@router.get("/{import_id}", response_model=CycleChanges)
+async def import_changes(import_id: str, session: SessionDep, me: HrUser) -> CycleChanges:
+    """How far an import's changes to running cycles have come (HR); an import that had
+    none to carry is applied with nothing to count."""
+    change = await changes.result_of(session, import_id)
+    if change is not None:
+        return cycle_changes(change)
+    if await changes.get_import(session, import_id) is None:
+        raise NotFound(f"import {import_id} not found")
+    return CycleChanges(
+        id=import_id, status="applied", reviews_started=0, reviews_cancelled=0, reviews_moved=0
+    )

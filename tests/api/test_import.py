@@ -216,6 +216,10 @@ async def test_every_applied_import_is_logged_with_who_when_digest_and_counts(
     assert (latest["added"], latest["unchanged"]) == (0, 6)
     assert latest["at"] >= first["at"]
     assert (await api.get("/imports", headers=auth(MANAGER.id))).status_code == 403
+    # The seeded cycle is running: the first import carried its joiners into it.
+    assert first["running_cycles"]["id"] == first["id"] and latest["running_cycles"] is None
+    nothing = (await api.get(f"/imports/{latest['id']}", headers=auth(HR.id))).json()
+    assert (nothing["status"], nothing["reviews_started"]) == ("applied", 0)
 
 
 async def test_the_organisation_exported_imports_again_unchanged(
