@@ -101,6 +101,9 @@ async def apply_sync(
     unwritten: tallies.Rows = Counter()  # tally changes, written once at the end
     await _sync_units(session, snap.units, unwritten)
     session.add_all(Employee(is_hr=False, created_at=now, **values) for values in plan.new)
+    # Joiners first, in their own flush: an update that names a joiner as someone's new
+    # manager must find them (a flush would run the updates before the inserts).
+    await session.flush()
     for eid, changed in plan.updates.items():
         for f, value in changed.items():
             setattr(plan.existing[eid], f, value)

@@ -123,3 +123,17 @@ async def test_the_demo_organisation_has_units_and_imports_again_unchanged(
     assert {e.org_unit_id for e in people} == {"HR", "Salg", "Utvikling"}
     assert [e.id for e in people if e.is_hr] == ["hr-1"]
     assert (plan.report.unchanged, plan.updates, plan.new) == (len(DEMO), {}, [])
+
+
+async def test_someone_moved_to_a_manager_who_joins_in_the_same_file(
+    db: async_sessionmaker,
+) -> None:
+    await sync(db, V1)
+    v2 = (
+        V1.replace("e1,Kari Hansen,kari@example.no,en,m1,", "e1,Kari Hansen,kari@example.no,en,n1,")
+        + "n1,Nina Ny,nina@example.no,nb,ceo,Salg,Konsern,,\n"
+    )
+    report = await sync(db, v2)
+    assert report.added == ["n1"]
+    assert report.manager_changed == [("e1", "m1", "n1")]
+    assert (await employee(db, "e1")).manager_id == "n1"
