@@ -26,6 +26,8 @@ COLUMNS = (
     "end_date",
 )
 REQUIRED = ("employee_id", "name", "email", "language", "org_unit")
+# The stored columns' sizes: a longer value is refused here, not by the database.
+LIMITS = {"name": 200, "email": 254, "org_unit": 64, "parent_unit": 64}
 LANGUAGES = {"nb": "nb", "en": "en", "no": "nb", "nob": "nb", "eng": "en"}
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -120,6 +122,9 @@ def _row(n: int, c: dict[str, str], problems: list[Problem]) -> Row | None:
     for column in REQUIRED:
         if not c.get(column):
             bad(column, "is empty")
+    for column, limit in LIMITS.items():
+        if len(c.get(column, "")) > limit:
+            bad(column, f"is longer than {limit} characters")
     eid, manager = c.get("employee_id", ""), c.get("manager_id") or None
     if eid and not _ID.match(eid):
         bad("employee_id", f"{eid!r} may hold only letters, digits, '.', '_' and '-'")

@@ -92,3 +92,14 @@ def test_a_file_of_bad_rows_only_reports_the_rows_not_emptiness() -> None:
     assert problems(HEADER + ",Anne,anne@example.no,nb,,Konsern,,,\n") == [
         Problem(2, "employee_id", "is empty")
     ]
+
+
+def test_values_longer_than_their_columns_are_refused_at_the_edge() -> None:
+    unit, name = "U" * 64, "N" * 200
+    assert parse(HEADER + f"ceo,{name},anne@example.no,nb,,{unit},,,\n").rows[0].org_unit == unit
+    too_long = HEADER + f"ceo,{name}N,anne@example.no,nb,,{unit}U,{unit}P,,\n"
+    assert problems(too_long) == [
+        Problem(2, "name", "is longer than 200 characters"),
+        Problem(2, "org_unit", "is longer than 64 characters"),
+        Problem(2, "parent_unit", "is longer than 64 characters"),
+    ]
