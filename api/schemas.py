@@ -239,3 +239,89 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+# Organisation imports (api/routes/imports.py, api/org_import.py)
+
+
+class PersonRef(BaseModel):
+    id: str
+    name: str
+
+
+class EmployeeChange(PersonRef):
+    fields: list[str] = Field(description="what changes: name, email, manager_id, …")
+
+
+class ReviewToCancel(BaseModel):
+    review_id: str
+    cycle_id: str
+    employee: PersonRef
+    manager: PersonRef
+
+
+class ReviewToMove(ReviewToCancel):
+    new_manager: PersonRef
+
+
+class ImportPreview(BaseModel):
+    """Exactly what the file would change; nothing is written."""
+
+    file_digest: str = Field(description="SHA-256 of the file as sent")
+    rows: int
+    active_before: int
+    joiners: list[PersonRef]
+    changes: list[EmployeeChange]
+    leavers: list[PersonRef]
+    unchanged: int
+    reviews_to_cancel: list[ReviewToCancel]
+    reviews_to_move: list[ReviewToMove]
+    needs_confirmation: list[str] = Field(
+        description="why the import needs confirming; empty: it applies at once"
+    )
+    confirmation: str = Field(
+        description="send as ?confirm= to apply exactly these changes "
+        "(a digest of the file and of this preview)"
+    )
+
+
+class CycleChanges(BaseModel):
+    """What the import changed in running cycles; counts once applied."""
+
+    id: str
+    status: Literal["applied", "in_progress"]
+    reviews_started: int | None = Field(description="late joiners' reviews in running cycles")
+    reviews_cancelled: int | None = Field(description="leavers' open reviews cancelled")
+    reviews_moved: int | None = Field(description="reviews moved to a new manager")
+
+
+class ImportReport(BaseModel):
+    id: str = Field(description="the import's id in GET /imports")
+    file_digest: str
+    added: list[str]
+    updated: list[str]
+    left: list[str]
+    manager_changed: list[tuple[str, str | None, str | None]]
+    unit_changed: dict[str, str | None] = Field(description="employee -> their new org unit")
+    unchanged: int
+    running_cycles: CycleChanges | None = Field(
+        description="the changes carried into running cycles (none when nothing to carry): "
+        "applied within the request when quick, else in the background; "
+        "GET /imports/{running_cycles.id} tells the outcome"
+    )
+
+
+class ImportOut(BaseModel):
+    """One applied import, as the log keeps it."""
+
+    id: str
+    at: datetime
+    by: str
+    file_digest: str
+    rows: int
+    added: int
+    updated: int
+    left: int
+    unchanged: int
+    confirmed: bool = Field(description="it needed HR's confirmation, and had it")
+    running_cycles: CycleChanges | None

@@ -49,3 +49,7 @@ class Settings(BaseSettings):
         if len(self.jwt_secret) < 32:
             raise ValueError("SAMTALE_JWT_SECRET must be at least 32 characters")
         return self
+
+    # An import that would deactivate more than this share of the active employees needs
+    # HR's confirmation, as does one that would cancel open reviews (org/import_guard.py).
+    import_max_leaver_share: float = Field(default=0.10, ge=0, le=1)

@@ -26,6 +26,8 @@ COLUMNS = (
     "end_date",
 )
 REQUIRED = ("employee_id", "name", "email", "language", "org_unit")
+# The stored columns' sizes: a longer value is refused here, not by the database.
+LIMITS = {"name": 200, "email": 254, "org_unit": 64, "parent_unit": 64}
 LANGUAGES = {"nb": "nb", "en": "en", "no": "nb", "nob": "nb", "eng": "en"}
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -88,6 +90,15 @@ def parse(text: str) -> Snapshot:
         row = _row(n, cells, problems)
         if row is not None:
             rows.append(row)
+    if not ids and not problems:
+        problems.append(
+            Problem(
+                2,
+                "employee_id",
+                "the file has no employees: an export lists the whole "
+                "organisation, and an empty one would deactivate everybody",
+            )
+        )
     problems += _duplicates(ids) + _managers(managers, {i for _, i in ids})
     problems += _manager_cycles(rows)
     units, unit_problems = _units(rows)
@@ -111,6 +122,9 @@ def _row(n: int, c: dict[str, str], problems: list[Problem]) -> Row | None:
     for column in REQUIRED:
         if not c.get(column):
             bad(column, "is empty")
+    for column, limit in LIMITS.items():
+        if len(c.get(column, "")) > limit:
+            bad(column, f"is longer than {limit} characters")
     eid, manager = c.get("employee_id", ""), c.get("manager_id") or None
     if eid and not _ID.match(eid):
         bad("employee_id", f"{eid!r} may hold only letters, digits, '.', '_' and '-'")

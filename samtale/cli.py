@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> None:
     hr_sub = hr.add_subparsers(dest="hr_command", required=True)
     imp = hr_sub.add_parser("import", help="sync employees from an HR-system CSV export")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="only show what would change")
+    imp.add_argument(
+        "--yes", action="store_true", help="apply without asking, if it needs confirming"
+    )
     start = hr_sub.add_parser("start-cycle", help="start a cycle for everybody or some units")
     start.add_argument("id")
     start.add_argument("--name", required=True)
@@ -167,7 +171,7 @@ def _hr(settings: Settings, args: argparse.Namespace) -> int:
 
     with hr_cli.client(settings, args.as_employee) as http:
         if args.hr_command == "import":
-            return hr_cli.import_org(http, args.file)
+            return hr_cli.import_org(http, args.file, dry_run=args.dry_run, yes=args.yes)
         if args.hr_command == "start-cycle":
             return hr_cli.start_cycle(
                 http,

@@ -6,23 +6,24 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from store.directory import NewEmployee, add_employees, get_employee
+from org.csv_import import parse
+from org.demo import DEMO, demo_csv
+from store.directory import employees_by_id, get_employee
+from store.org_sync import sync_org
 
-DEMO = [
-    NewEmployee("hr-1", "Hilde Haugen", "hilde.haugen@demo.samtale.no", "nb", None, is_hr=True),
-    NewEmployee("m-1", "Ola Nordmann", "ola.nordmann@demo.samtale.no", "nb", "hr-1"),
-    NewEmployee("m-2", "Sarah Mitchell", "sarah.mitchell@demo.samtale.no", "en", "hr-1"),
-    NewEmployee("e-1", "Kari Hansen", "kari.hansen@demo.samtale.no", "nb", "m-1"),
-    NewEmployee("e-2", "Jonas Berg", "jonas.berg@demo.samtale.no", "nb", "m-1"),
-    NewEmployee("e-3", "Priya Sharma", "priya.sharma@demo.samtale.no", "en", "m-2"),
-    NewEmployee("e-4", "Ingrid Lie", "ingrid.lie@demo.samtale.no", "nb", "m-2"),
-]
+__all__ = ["DEMO", "seed_demo"]
 
 
 async def seed_demo(sessions: async_sessionmaker) -> bool:
-    """Add the demo people unless they are there already; True if it added them."""
+    """Import the demo organisation (people, managers, units) unless it is there already;
+    True if it added it. It goes in through the import's own sync, so it can be exported
+    and imported again unchanged; HR's flag is set after (an HR export has none)."""
     async with sessions.begin() as session:
         if await get_employee(session, "hr-1") is not None:
             return False
-        await add_employees(session, DEMO, now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        await sync_org(session, parse(demo_csv()), today=now.date(), now=now)
+        people = await employees_by_id(session, [p.id for p in DEMO if p.is_hr])
+        for e in people.values():
+            e.is_hr = True
     return True

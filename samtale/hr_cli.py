@@ -4,6 +4,7 @@ can never disagree. The token is issued locally for the employee given with --as
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +45,92 @@ def fail(r: httpx.Response) -> int:
     return 1
 
 
-def import_org(http: httpx.Client, file: Path) -> int:
-    r = http.post(
-        "/imports/employees", content=file.read_bytes(), headers={"Content-Type": "text/csv"}
-    )
+def import_org(
+    http: httpx.Client,
+    file: Path,
+    *,
+    dry_run: bool = False,
+    yes: bool = False,
+    ask: Callable[[str], str] = input,
+) -> int:
+    """Import a CSV export. A dry run prints what would change; an import that needs
+    confirming prints the same preview and asks (or goes ahead with --yes)."""
+    data = file.read_bytes()
+
+    def send(**params: str) -> httpx.Response:
+        return http.post(
+            "/imports/employees",
+            content=data,
+            params=params,
+            headers={"Content-Type": "text/csv"},
+        )
+
+    r = send(dry_run="true") if dry_run else send()
+    if dry_run and r.status_code == 200:
+        print(render_preview(r.json()))
+        return 0
+    if r.status_code == 409 and r.json().get("rule") == "confirm":
+        preview = r.json()["preview"]
+        print(render_preview(preview))
+        if not yes and not _agrees(ask, "Apply these changes? [y/N] "):
+            print("nothing was imported")
+            return 1
+        r = send(confirm=preview["confirmation"])
     if r.status_code != 200:
         return fail(r)
-    b = r.json()
+    _print_report(r.json())
+    return 0
+
+
+def _agrees(ask: Callable[[str], str], question: str) -> bool:
+    """Yes only if HR says so; no terminal to ask (end of input) is a no."""
+    try:
+        return ask(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def render_preview(p: dict[str, Any]) -> str:
+    """Every change the import would make, by name, then why it needs confirming."""
+
+    def person(x: dict[str, str]) -> str:
+        return f"{x['name']} ({x['id']})"
+
+    sections = [
+        ("joiners", [person(x) for x in p["joiners"]]),
+        ("changes", [f"{person(x)}: {', '.join(x['fields'])}" for x in p["changes"]]),
+        ("leavers", [person(x) for x in p["leavers"]]),
+        (
+            "reviews to cancel",
+            [
+                f"{person(x['employee'])}, manager {x['manager']['name']} (cycle {x['cycle_id']})"
+                for x in p["reviews_to_cancel"]
+            ],
+        ),
+        (
+            "reviews to move",
+            [
+                f"{person(x['employee'])}: {x['manager']['name']} → "
+                f"{x['new_manager']['name']} (cycle {x['cycle_id']})"
+                for x in p["reviews_to_move"]
+            ],
+        ),
+    ]
+    lines = [
+        f"file sha256 {p['file_digest']}: {p['rows']} rows; "
+        f"{p['active_before']} active employees now; {p['unchanged']} unchanged"
+    ]
+    for title, items in sections:
+        lines.append(f"{title}: {len(items)}")
+        lines += [f"  {item}" for item in items]
+    lines += [f"needs confirming: {why}" for why in p["needs_confirmation"]]
+    return "\n".join(lines)
+
+
+def _print_report(b: dict[str, Any]) -> None:
     print(
-        f"added {len(b['added'])}, updated {len(b['updated'])}, left {len(b['left'])}, "
-        f"unchanged {b['unchanged']}"
+        f"import {b['id']}: added {len(b['added'])}, updated {len(b['updated'])}, "
+        f"left {len(b['left'])}, unchanged {b['unchanged']}"
     )
     running = b["running_cycles"]
     if running and running["status"] == "applied":
@@ -63,7 +140,6 @@ def import_org(http: httpx.Client, file: Path) -> int:
         )
     elif running:
         print(f"running cycles: changes under way (GET /imports/{running['id']})")
-    return 0
 
 
 def start_cycle(http: httpx.Client, body: dict[str, Any]) -> int:

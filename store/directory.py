@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from store.models import Cycle, Employee
-from workflows.contracts import Person
+from store.models import Cycle, Employee, OrgUnit
+from workflows.contracts import Person, Policy
 
 T = TypeVar("T")
 
@@ -150,20 +153,94 @@ async def add_cycle(
     window_end: date,
     created_by: str,
     now: datetime,
-) -> Cycle:
-    """Create the cycle, or return it unchanged if the same id was created before (a retry)."""
-    found = await session.get(Cycle, cycle_id)
-    if found is not None:
-        return found
-    cycle = Cycle(
-        id=cycle_id,
-        name=name,
-        year=year,
-        window_start=window_start,
-        window_end=window_end,
-        created_by=created_by,
-        created_at=now,
+) -> None:
+    """Add a cycle's row (no workflow) unless the id exists. It writes only the columns the
+    first schema had, so a test of an old migration can seed with it."""
+    if await session.scalar(select(Cycle.id).where(Cycle.id == cycle_id)) is not None:
+        return
+    await session.execute(
+        insert(Cycle).values(
+            id=cycle_id,
+            name=name,
+            year=year,
+            window_start=window_start,
+            window_end=window_end,
+            created_by=created_by,
+            created_at=now,
+        )
     )
-    session.add(cycle)
-    await session.flush()
-    return cycle
+
+
+@dataclass(frozen=True)
+class CycleSpec:
+    """What a cycle is started with; a running cycle keeps all of it."""
+
+    id: str
+    name: str
+    year: int
+    window_start: date
+    window_end: date
+    scope: list[str] | None
+    employee_ids: list[str] | None
+    policy: Policy
+
+
+async def unknown_units(session: AsyncSession, ids: Sequence[str]) -> list[str]:
+    known = set(await session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(ids))))
+    return [u for u in ids if u not in known]
+
+
+async def register_cycle(
+    session: AsyncSession, spec: CycleSpec, *, created_by: str, now: datetime
+) -> tuple[Cycle, bool]:
+    """The cycle's row, and whether this call wrote it. INSERT … ON CONFLICT DO NOTHING:
+    of two identical requests at once, the second waits for the first's row and reads it,
+    where a plain insert would fail on the key."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    row = {
+        "id": spec.id,
+        "name": spec.name,
+        "year": spec.year,
+        "window_start": spec.window_start,
+        "window_end": spec.window_end,
+        "created_by": created_by,
+        "created_at": now,
+        "status": "running",
+        "scope": json.dumps(spec.scope) if spec.scope is not None else None,
+        "employee_ids": json.dumps(spec.employee_ids) if spec.employee_ids is not None else None,
+        "policy": json.dumps(asdict(spec.policy)),
+    }
+    stmt = insert(Cycle).values(row).on_conflict_do_nothing(index_elements=["id"])
+    created = (await session.execute(stmt.returning(Cycle.id))).first() is not None
+    cycle = await session.get(Cycle, spec.id, populate_existing=True)
+    assert cycle is not None, "inserted or already there"
+    return cycle, created
+
+
+def cycle_differences(cycle: Cycle, spec: CycleSpec) -> list[str]:
+    """The settings in which `spec` differs from the stored cycle, by name; lists compare
+    as sets (the same units in another order are the same scope)."""
+    mine: dict[str, Any] = {
+        "name": cycle.name,
+        "year": cycle.year,
+        "window_start": cycle.window_start,
+        "window_end": cycle.window_end,
+        "scope": _as_set(cycle.scope),
+        "employee_ids": _as_set(cycle.employee_ids),
+    }
+    theirs: dict[str, Any] = {
+        "name": spec.name,
+        "year": spec.year,
+        "window_start": spec.window_start,
+        "window_end": spec.window_end,
+        "scope": None if spec.scope is None else set(spec.scope),
+        "employee_ids": None if spec.employee_ids is None else set(spec.employee_ids),
+    }
+    out = [k for k in mine if mine[k] != theirs[k]]
+    stored = json.loads(cycle.policy) if cycle.policy else asdict(Policy())
+    wanted = json.loads(json.dumps(asdict(spec.policy)))
+    return out + [f"policy.{k}" for k in wanted if stored.get(k) != wanted[k]]
+
+
+def _as_set(stored: str | None) -> set[str] | None:
+    return None if stored is None else set(json.loads(stored))

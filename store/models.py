@@ -68,6 +68,7 @@ class Cycle(Base):
     status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
     final_figures: Mapped[str | None] = mapped_column(Text, default=None)  # JSON
     policy: Mapped[str | None] = mapped_column(Text, default=None)  # JSON of Policy
+    employee_ids: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list, if given
 
 
 class Review(Base):
@@ -192,3 +193,31 @@ class OrgChange(Base):
     report: Mapped[str] = mapped_column(Text)  # JSON: added, left, manager_changed
     result: Mapped[str | None] = mapped_column(Text, default=None)  # JSON of OrgChangesResult
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+
+
+class OrgImport(Base):
+    """Every applied import: who, when, which file (its SHA-256) and what it changed. Its id
+    is also its org_changes row's, when it carried changes into running cycles."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    by: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    file_digest: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    left: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    confirmed: Mapped[bool] = mapped_column(Boolean)  # it needed, and got, a confirmation
+
+
+class Lock(Base):
+    """A named row that a transaction writes first to run alone: two imports at once would
+    otherwise both insert the same joiners (store/org_sync.py)."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from org.csv_export import ExportRow
 from org.csv_import import Row, Snapshot
 from store import tallies
 from store.directory import managers_first
-from store.models import Cycle, Employee, OrgUnit, Review
+from store.models import Cycle, Employee, Lock, OrgUnit, Review
 
 _FIELDS = (
     "name",
@@ -42,25 +45,39 @@ class SyncReport:
     unchanged: int = 0
 
 
-async def sync_org(
-    session: AsyncSession, snap: Snapshot, *, today: date, now: datetime
-) -> SyncReport:
-    unwritten: tallies.Rows = Counter()  # tally changes, written once at the end
-    await _sync_units(session, snap.units, unwritten)
+@dataclass
+class SyncPlan:
+    """What a sync would write, read but not yet applied: the dry run shows it, the
+    import applies exactly it."""
+
+    report: SyncReport
+    existing: dict[str, Employee]
+    new: list[dict[str, object]] = field(default_factory=list)  # managers first
+    updates: dict[str, dict[str, object]] = field(default_factory=dict)  # id -> changed fields
+
+    @property
+    def active_before(self) -> int:
+        return sum(1 for e in self.existing.values() if e.active)
+
+
+async def plan_sync(session: AsyncSession, snap: Snapshot, *, today: date) -> SyncPlan:
+    """Read only: compare the snapshot with the stored organisation."""
     existing = {e.id: e for e in await session.scalars(select(Employee))}
-    report = SyncReport()
+    plan = SyncPlan(report=SyncReport(), existing=existing)
+    report = plan.report
     ordered = managers_first(
         snap.rows, id_of=lambda r: r.employee_id, manager_of=lambda r: r.manager_id
     )
-    assert ordered is not None, "the file was validated: no management cycles"
+    if ordered is None:
+        raise ValueError("the managers form a cycle; parse() refuses such a file")
     for row in ordered:
         values = _values(row, today)
         emp = existing.get(row.employee_id)
         if emp is None:
-            session.add(Employee(id=row.employee_id, is_hr=False, created_at=now, **values))
+            plan.new.append({"id": row.employee_id, **values})
             report.added.append(row.employee_id)
             continue
-        changed = [f for f in _FIELDS if getattr(emp, f) != values[f]]
+        changed = {f: values[f] for f in _FIELDS if getattr(emp, f) != values[f]}
         if not changed:
             report.unchanged += 1
             continue
@@ -68,21 +85,49 @@ async def sync_org(
             report.manager_changed.append((emp.id, emp.manager_id, row.manager_id))
         if "org_unit_id" in changed:
             report.unit_changed[emp.id] = row.org_unit
-        if "active" in changed and not values["active"]:
-            report.left.append(emp.id)
-        else:
-            report.updated.append(emp.id)
-        for f in changed:
-            setattr(emp, f, values[f])
+        (report.left if changed.get("active") is False else report.updated).append(emp.id)
+        plan.updates[emp.id] = changed
     in_file = {r.employee_id for r in snap.rows}
     for emp in existing.values():
         if emp.id not in in_file and emp.active and not emp.is_hr:
-            emp.active = False
+            plan.updates[emp.id] = {"active": False}
             report.left.append(emp.id)
+    return plan
+
+
+async def apply_sync(
+    session: AsyncSession, snap: Snapshot, plan: SyncPlan, *, now: datetime
+) -> SyncReport:
+    unwritten: tallies.Rows = Counter()  # tally changes, written once at the end
+    await _sync_units(session, snap.units, unwritten)
+    session.add_all(Employee(is_hr=False, created_at=now, **values) for values in plan.new)
+    # Joiners first, in their own flush: an update that names a joiner as someone's new
+    # manager must find them (a flush would run the updates before the inserts).
     await session.flush()
-    await _move_reviews(session, report.unit_changed, unwritten)
+    for eid, changed in plan.updates.items():
+        for f, value in changed.items():
+            setattr(plan.existing[eid], f, value)
+    await session.flush()
+    await _move_reviews(session, plan.report.unit_changed, unwritten)
     await tallies.write(session, unwritten)
-    return report
+    return plan.report
+
+
+async def sync_org(
+    session: AsyncSession, snap: Snapshot, *, today: date, now: datetime
+) -> SyncReport:
+    return await apply_sync(session, snap, await plan_sync(session, snap, today=today), now=now)
+
+
+async def one_import_at_a_time(session: AsyncSession, *, now: datetime) -> None:
+    """Write the import lock row first: a second import waits here until the first commits
+    (a row lock on PostgreSQL, the write lock on SQLite), then reads what it wrote, so two
+    identical imports at once both succeed and the second changes nothing."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Lock).values(name="import", taken_at=now)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["name"], set_={"taken_at": now})
+    )
 
 
 def _values(row: Row, today: date) -> dict[str, object]:
@@ -143,3 +188,32 @@ async def _move_reviews(
         deltas[(r.cycle_id, new_units[r.employee_id])].update(counts)
         r.org_unit_id = new_units[r.employee_id]
     unwritten.update(await tallies.spread(session, deltas))
+
+
+async def organisation(session: AsyncSession) -> list[ExportRow]:
+    """Every active employee with their unit and its parent, managers before their
+    reports, as an export lists them."""
+    rows = await session.execute(
+        select(Employee, OrgUnit.parent_id)
+        .outerjoin(OrgUnit, OrgUnit.id == Employee.org_unit_id)
+        .where(Employee.active.is_(True))
+        .order_by(Employee.id)
+    )
+    found = [
+        ExportRow(
+            employee_id=e.id,
+            name=e.name,
+            email=e.email,
+            language=e.language,
+            manager_id=e.manager_id,
+            org_unit=e.org_unit_id,
+            parent_unit=parent,
+            start_date=e.start_date,
+            end_date=e.end_date,
+        )
+        for e, parent in rows.tuples()
+    ]
+    ordered = managers_first(
+        found, id_of=lambda r: r.employee_id, manager_of=lambda r: r.manager_id
+    )
+    return ordered if ordered is not None else found

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
 
+from api.cycle_start import start_cycle
 from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
-from api.errors import Conflict, NotFound, Unprocessable, from_update_failure
+from api.errors import Conflict, NotFound, from_update_failure
 from api.schemas import (
     CancelCycleIn,
     CountsOut,
@@ -24,12 +22,12 @@ from api.schemas import (
     UnitProgress,
 )
 from store.cycles import cycle_policy
-from store.directory import add_cycle, as_person, get_cycle
-from store.models import Cycle, OrgUnit
+from store.directory import CycleSpec, as_person, get_cycle
+from store.models import Cycle
 from store.progress import Counts, funnel
 from store.queries import ReviewFilter, list_reviews
 from workflows.calendar import OSLO
-from workflows.contracts import CycleInput, Phase
+from workflows.contracts import Phase
 from workflows.cycle import CycleWorkflow
 from workflows.ids import cycle_workflow_id
 
@@ -46,49 +44,21 @@ async def create(
     now: NowDep,
 ) -> CycleOut:
     """Start a cycle (HR): one review per active employee with a manager in scope, then one
-    email per manager. It runs in the background; repeating the request starts nothing twice."""
-    if body.window_end <= body.window_start:
-        raise Unprocessable("the window must end after it starts", rule="R1")
-    if body.scope:
-        known = set(await session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(body.scope))))
-        if unknown := [u for u in body.scope if u not in known]:
-            raise Unprocessable(f"unknown org units: {', '.join(unknown)}", rule="input")
-    policy = body.policy.apply()
-    cycle = await add_cycle(
-        session,
-        cycle_id=body.id,
+    email per manager. It runs in the background. A cycle runs once: the same request again
+    answers the same cycle (201) and starts nothing twice; a cycle that has ended, or a
+    running one asked for with other settings, is a 409."""
+    spec = CycleSpec(
+        id=body.id,
         name=body.name,
         year=body.year,
         window_start=body.window_start,
         window_end=body.window_end,
-        created_by=me.id,
-        now=now,
+        scope=body.scope,
+        employee_ids=body.employee_ids,
+        policy=body.policy.apply(),
     )
-    if (cycle.name, cycle.year, cycle.window_start, cycle.window_end) != (
-        body.name,
-        body.year,
-        body.window_start,
-        body.window_end,
-    ):
-        raise Conflict(f"cycle {body.id} already exists with other settings")
-    cycle.scope = json.dumps(body.scope) if body.scope else None
-    cycle.policy = json.dumps(asdict(policy))
-    await session.commit()
-    await temporal.start_workflow(
-        CycleWorkflow.run,
-        CycleInput(
-            cycle_id=cycle.id,
-            name=cycle.name,
-            window_start=cycle.window_start,
-            window_end=cycle.window_end,
-            hr=as_person(me),
-            policy=policy,
-            scope=body.scope,
-            employee_ids=body.employee_ids,
-        ),
-        id=cycle_workflow_id(cycle.id),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    cycle = await start_cycle(
+        session, temporal, spec, hr=as_person(me), task_queue=settings.task_queue, now=now
     )
     return _out(cycle)
 

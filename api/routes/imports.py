@@ -1,78 +1,41 @@
-"""Organisation import: HR uploads the HR system's CSV export; it is validated, then synced."""
+"""Organisation import: HR uploads the HR system's CSV export; it is validated, previewed,
+guarded, then synced. Every applied import is logged."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
 
 from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
-from api.errors import Conflict, NotFound, Unprocessable
-from org.csv_import import COLUMNS, InvalidFile, parse
+from api.errors import NotFound
+from api.org_import import ImportRequest, ImportRules, cycle_changes, run_import
+from api.schemas import CycleChanges, ImportOut, ImportPreview, ImportReport, Page
+from org.csv_export import to_csv
+from org.demo import demo_csv
 from store import org_changes as changes
-from store.models import OrgChange
-from store.org_sync import sync_org
+from store.org_sync import organisation
 from workflows.calendar import OSLO
-from workflows.ids import org_changes_workflow_id
-from workflows.org_changes import OrgChangesWorkflow
 
 router = APIRouter(prefix="/imports", tags=["organisation"])
-MAX_BYTES = 50 * 1024 * 1024
 
 CSV_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}, "example": ",".join(COLUMNS) + "\n"}
-        },
+        "content": {"text/csv": {"schema": {"type": "string"}, "example": demo_csv()}},
     }
 }
+Confirm = Annotated[
+    str | None,
+    Query(
+        description="the preview's `confirmation`: apply exactly the changes it showed",
+        pattern=r"^[0-9a-f]{64}$",
+    ),
+]
 
 
-class CycleChanges(BaseModel):
-    """What the import changed in running cycles; counts once applied."""
-
-    id: str
-    status: Literal["applied", "in_progress"]
-    reviews_started: int | None = Field(description="late joiners' reviews in running cycles")
-    reviews_cancelled: int | None = Field(description="leavers' open reviews cancelled")
-    reviews_moved: int | None = Field(description="reviews moved to a new manager")
-
-    @classmethod
-    def of(cls, change: OrgChange) -> CycleChanges:
-        counts = json.loads(change.result) if change.result else {}
-        return cls(
-            id=change.id,
-            status="applied" if change.applied_at else "in_progress",
-            reviews_started=counts.get("reviews_started"),
-            reviews_cancelled=counts.get("reviews_cancelled"),
-            reviews_moved=counts.get("reviews_moved"),
-        )
-
-
-class ImportReport(BaseModel):
-    added: list[str]
-    updated: list[str]
-    left: list[str]
-    manager_changed: list[tuple[str, str | None, str | None]]
-    unit_changed: dict[str, str | None] = Field(description="employee -> their new org unit")
-    unchanged: int
-    running_cycles: CycleChanges | None = Field(
-        description="the changes carried into running cycles (none when nothing to carry): "
-        "applied within the request when quick, else in the background; "
-        "GET /imports/{running_cycles.id} tells the outcome"
-    )
-
-
-@router.post("/employees", response_model=ImportReport, openapi_extra=CSV_BODY)
+@router.post("/employees", response_model=ImportReport | ImportPreview, openapi_extra=CSV_BODY)
 async def import_employees(
     request: Request,
     session: SessionDep,
@@ -80,86 +43,85 @@ async def import_employees(
     now: NowDep,
     temporal: TemporalDep,
     settings: SettingsDep,
-) -> ImportReport:
+    dry_run: Annotated[bool, Query(description="only show what would change")] = False,
+    confirm: Confirm = None,
+) -> ImportReport | ImportPreview:
     """Sync the organisation from a CSV export (HR): all rows apply, or none when any is wrong.
 
     Columns: employee_id, name, email, language (nb/en), manager_id, org_unit, parent_unit,
-    start_date, end_date. A 422 lists every problem with its line, column and reason.
-    Running cycles follow, durably (a workflow per import): joiners get a review, leavers'
-    reviews are cancelled, and a new manager takes over their report's review."""
-    raw = await request.body()
-    if len(raw) > MAX_BYTES:
-        raise Unprocessable(
-            f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", rule="input"
-        )
-    try:
-        snapshot = parse(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise Unprocessable("the file is not UTF-8 text", rule="input") from None
-    except InvalidFile as e:
-        raise Unprocessable(
-            f"{len(e.problems)} problem(s) in the file; nothing was imported",
-            rule="input",
-            problems=[{"line": p.line, "column": p.column, "reason": p.reason} for p in e.problems],
-        ) from None
-    try:
-        report = await sync_org(session, snapshot, today=now.astimezone(OSLO).date(), now=now)
-        change = (
-            await changes.record(session, report, by=me.id, now=now)
-            if changes.carries_anything(report)
-            else None
-        )
-        await session.commit()
-    except StaleDataError:
-        # A review the import moves to a new unit changed under it (SQLite has no row locks).
-        raise Conflict(
-            "a review changed while importing; nothing was imported, try again"
-        ) from None
-    # Earlier changes whose workflow never started (a crash right after their commit)
-    # go first, then this one's; each workflow id is its change's, so none runs twice.
-    for change_id in await changes.pending(session):
-        try:
-            await temporal.start_workflow(
-                OrgChangesWorkflow.run,
-                change_id,
-                id=org_changes_workflow_id(change_id),
-                task_queue=settings.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # it ran and ended: HR sees its outcome in GET /imports/{id}
-    running = None
-    if change is not None:
-        running = CycleChanges.of(
-            await _applied_or_waited(session, change, settings.import_wait_seconds)
-        )
-    return ImportReport(
-        added=report.added,
-        updated=report.updated,
-        left=report.left,
-        manager_changed=report.manager_changed,
-        unit_changed=report.unit_changed,
-        unchanged=report.unchanged,
-        running_cycles=running,
+    start_date, end_date. A 422 lists every problem with its line, column and
+    reason; a file with no rows is refused. `dry_run=true` answers the preview (joiners,
+    changes, leavers, reviews to cancel or move) and writes nothing. An import that would
+    deactivate more than `SAMTALE_IMPORT_MAX_LEAVER_SHARE` (10 %) of the active employees,
+    or cancel open reviews, is a 409 with that preview until sent with
+    `confirm=<preview.confirmation>`. Running cycles follow, durably (a workflow per
+    import): joiners get a review, leavers' reviews are cancelled, and a new manager takes
+    over their report's review."""
+    req = ImportRequest(
+        raw=await request.body(),
+        by=me.id,
+        now=now,
+        today=now.astimezone(OSLO).date(),
+        dry_run=dry_run,
+        confirm=confirm,
     )
+    rules = ImportRules(
+        max_leaver_share=settings.import_max_leaver_share,
+        wait_seconds=settings.import_wait_seconds,
+        task_queue=settings.task_queue,
+    )
+    return await run_import(session, temporal, req, rules)
 
 
-@router.get("/{change_id}", response_model=CycleChanges)
-async def import_changes(change_id: str, session: SessionDep, me: HrUser) -> CycleChanges:
-    """How far an import's changes to running cycles have come (HR)."""
-    change = await changes.result_of(session, change_id)
-    if change is None:
-        raise NotFound(f"import {change_id} not found")
-    return CycleChanges.of(change)
+@router.get(
+    "/employees",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def export_employees(session: SessionDep, me: HrUser) -> PlainTextResponse:
+    """The organisation as a CSV file in the import's own columns (HR): every active
+    employee with their unit and its parent. Imported again unchanged, it changes nothing."""
+    text = to_csv(await organisation(session))
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
-async def _applied_or_waited(session: AsyncSession, change: OrgChange, seconds: float) -> OrgChange:
-    """Poll the outbox row rather than await the workflow: waiting must not move a test
-    server's clock, and the row is the record either way."""
-    deadline = time.monotonic() + seconds
-    while True:
-        await session.refresh(change)
-        if change.applied_at is not None or time.monotonic() >= deadline:
-            return change
-        await asyncio.sleep(0.1)
+@router.get("", response_model=Page[ImportOut])
+async def list_imports(
+    session: SessionDep,
+    me: HrUser,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[ImportOut]:
+    """Every applied import, newest first (HR): who, when, the file's SHA-256, the counts."""
+    rows, total = await changes.imports(session, limit=limit, offset=offset)
+    items = [
+        ImportOut(
+            id=i.id,
+            at=i.at,
+            by=i.by,
+            file_digest=i.file_digest,
+            rows=i.rows,
+            added=i.added,
+            updated=i.updated,
+            left=i.left,
+            unchanged=i.unchanged,
+            confirmed=i.confirmed,
+            running_cycles=cycle_changes(c) if c else None,
+        )
+        for i, c in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{import_id}", response_model=CycleChanges)
+async def import_changes(import_id: str, session: SessionDep, me: HrUser) -> CycleChanges:
+    """How far an import's changes to running cycles have come (HR); an import that had
+    none to carry is applied with nothing to count."""
+    change = await changes.result_of(session, import_id)
+    if change is not None:
+        return cycle_changes(change)
+    if await changes.get_import(session, import_id) is None:
+        raise NotFound(f"import {import_id} not found")
+    return CycleChanges(
+        id=import_id, status="applied", reviews_started=0, reviews_cancelled=0, reviews_moved=0
+    )

@@ -79,3 +79,27 @@ def test_a_missing_column_is_reported_on_the_header_line() -> None:
         Problem(1, "email", "required column is missing"),
         Problem(1, "org_unit", "required column is missing"),
     ]
+
+
+@pytest.mark.parametrize("text", [HEADER, HEADER + "\n\n", "\ufeff" + HEADER])
+def test_a_file_with_a_header_and_no_rows_is_refused(text: str) -> None:
+    (problem,) = problems(text)
+    assert (problem.line, problem.column) == (2, "employee_id")
+    assert "no employees" in problem.reason and "deactivate everybody" in problem.reason
+
+
+def test_a_file_of_bad_rows_only_reports_the_rows_not_emptiness() -> None:
+    assert problems(HEADER + ",Anne,anne@example.no,nb,,Konsern,,,\n") == [
+        Problem(2, "employee_id", "is empty")
+    ]
+
+
+def test_values_longer_than_their_columns_are_refused_at_the_edge() -> None:
+    unit, name = "U" * 64, "N" * 200
+    assert parse(HEADER + f"ceo,{name},anne@example.no,nb,,{unit},,,\n").rows[0].org_unit == unit
+    too_long = HEADER + f"ceo,{name}N,anne@example.no,nb,,{unit}U,{unit}P,,\n"
+    assert problems(too_long) == [
+        Problem(2, "name", "is longer than 200 characters"),
+        Problem(2, "org_unit", "is longer than 64 characters"),
+        Problem(2, "parent_unit", "is longer than 64 characters"),
+    ]

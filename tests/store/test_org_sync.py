@@ -8,8 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from org.csv_import import parse
+from org.demo import DEMO, demo_csv
+from samtale.demo import seed_demo
+from store.db import create_engine, session_factory
+from store.migrate import upgrade
 from store.models import Employee, OrgUnit
-from store.org_sync import SyncReport, sync_org
+from store.org_sync import SyncReport, apply_sync, plan_sync, sync_org
 
 TODAY = date(2027, 2, 1)
 HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date\n"
@@ -76,3 +80,60 @@ async def test_someone_missing_from_the_export_has_left_but_hr_keeps_access(
     assert (await employee(db, "hr-1")).active
     report = await sync(db, V1.replace("e2,Per Berg,per@example.no,nb,m1,Salg Vest,Salg,,\n", ""))
     assert report.left == ["e2"]
+
+
+async def test_a_plan_reads_only_and_applying_it_does_exactly_what_it_said(
+    db: async_sessionmaker,
+) -> None:
+    await sync(db, V1)
+    v2 = (
+        V1.replace("e2,Per Berg,per@example.no,nb,m1,Salg Vest,Salg,,\n", "").replace(
+            "e1,Kari Hansen,kari@example.no,en,m1,", "e1,Kari Hansen,kari@example.no,en,m2,"
+        )
+        + "e3,Nils Ås,nils@example.no,nb,m2,Drift,Konsern,,\n"
+    )
+    async with db() as session:
+        plan = await plan_sync(session, parse(v2), today=TODAY)
+        assert not session.dirty and not session.new
+    assert (plan.report.added, plan.report.left, plan.report.updated) == (["e3"], ["e2"], ["e1"])
+    assert plan.updates == {"e1": {"manager_id": "m2"}, "e2": {"active": False}}
+    assert plan.active_before == 6  # V1's five and HR
+    assert (await employee(db, "e2")).active  # nothing written
+    async with db.begin() as session:
+        plan = await plan_sync(session, parse(v2), today=TODAY)
+        await apply_sync(session, parse(v2), plan, now=datetime.now(UTC))
+    assert not (await employee(db, "e2")).active
+    assert (await employee(db, "e1")).manager_id == "m2"
+    assert (await employee(db, "e3")).org_unit_id == "Drift"
+
+
+async def test_the_demo_organisation_has_units_and_imports_again_unchanged(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    demo = session_factory(engine)
+    try:
+        assert await seed_demo(demo)
+        async with demo() as session:
+            people = list(await session.scalars(select(Employee).order_by(Employee.id)))
+            plan = await plan_sync(session, parse(demo_csv()), today=TODAY)
+    finally:
+        await engine.dispose()
+    assert {e.org_unit_id for e in people} == {"HR", "Salg", "Utvikling"}
+    assert [e.id for e in people if e.is_hr] == ["hr-1"]
+    assert (plan.report.unchanged, plan.updates, plan.new) == (len(DEMO), {}, [])
+
+
+async def test_someone_moved_to_a_manager_who_joins_in_the_same_file(
+    db: async_sessionmaker,
+) -> None:
+    await sync(db, V1)
+    v2 = (
+        V1.replace("e1,Kari Hansen,kari@example.no,en,m1,", "e1,Kari Hansen,kari@example.no,en,n1,")
+        + "n1,Nina Ny,nina@example.no,nb,ceo,Salg,Konsern,,\n"
+    )
+    report = await sync(db, v2)
+    assert report.added == ["n1"]
+    assert report.manager_changed == [("e1", "m1", "n1")]
+    assert (await employee(db, "e1")).manager_id == "n1"

@@ -32,6 +32,15 @@ V1 = HEADER + CEO + M1 + M2 + E1 + E2
 CSV = {"Content-Type": "text/csv"}
 
 
+async def confirmed_import(api: httpx.AsyncClient, text: str, hr: dict[str, str]) -> httpx.Response:
+    """An import HR has looked at and confirmed: these files take people away."""
+    preview = await api.post(
+        "/imports/employees", content=text, params={"dry_run": "true"}, headers=hr | CSV
+    )
+    confirm = {"confirm": preview.json()["confirmation"]}
+    return await api.post("/imports/employees", content=text, params=confirm, headers=hr | CSV)
+
+
 async def review(sessions: async_sessionmaker, cycle: str, employee: str) -> Review | None:
     async with sessions() as session:
         return await session.get(Review, f"review-{cycle}-{employee}")
@@ -49,7 +58,7 @@ async def test_a_reimport_carries_joiners_leavers_and_new_managers_into_the_cycl
     e3 = "e3,Nils Ås,nils@example.no,nb,m2,Drift,Konsern,,\n"
     moved = E1.replace(",m1,Salg,", ",m2,Drift,")
     v2 = HEADER + CEO + M1 + M2 + moved + e3  # e2 has left
-    r = await api.post("/imports/employees", content=v2, headers=hr | CSV)
+    r = await confirmed_import(api, v2, hr)
     assert r.status_code == 200, r.text
     running = r.json()["running_cycles"]
     assert running["status"] == "applied"
@@ -89,7 +98,7 @@ async def started_cycle(
         seeded = await session.get(Cycle, "2027")
         assert seeded is not None
         seeded.status = "finished"
-    assert (await api.post("/imports/employees", content=V1, headers=hr | CSV)).status_code == 200
+    assert (await confirmed_import(api, V1, hr)).status_code == 200
     cycle = f"c{uuid.uuid4().hex[:8]}"
     body = {
         "id": cycle,
