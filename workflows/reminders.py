@@ -14,7 +14,7 @@ reviews keep; on working days, every entry moves onto a working morning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from workflows.calendar import is_norwegian_holiday
 from workflows.contracts import (
@@ -55,16 +55,17 @@ class Timing:
         day = at.astimezone(self.tz).date()
         while not is_working_day(day, self.policy, self.is_holiday):
             day -= timedelta(days=1)
-        return local_moment(day, self.policy.reminder_hour, self.tz)
+        return self._morning(day)
 
     def after(self, at: datetime) -> datetime:
         if not self.on_working_days:
             return at
         day = at.astimezone(self.tz).date()
-        if local_moment(day, self.policy.reminder_hour, self.tz) < at:
+        while self._morning(day) < at or not is_working_day(day, self.policy, self.is_holiday):
             day += timedelta(days=1)
-        while not is_working_day(day, self.policy, self.is_holiday):
-            day += timedelta(days=1)
+        return self._morning(day)
+
+    def _morning(self, day: date) -> datetime:
         return local_moment(day, self.policy.reminder_hour, self.tz)
 
 

@@ -204,8 +204,9 @@ def meeting_warnings(
 def is_squeezed(day: date, policy: Policy, is_holiday: HolidayCheck) -> bool:
     """A working day with a day off on either side: an inneklemt dag (e.g. the Friday after
     Ascension Day), which many people take off."""
+    neighbours = (day - timedelta(days=1), day + timedelta(days=1))
     return is_working_day(day, policy, is_holiday) and not any(
-        is_working_day(day + timedelta(days=n), policy, is_holiday) for n in (-1, 1)
+        is_working_day(n, policy, is_holiday) for n in neighbours
     )
 
 
@@ -215,4 +216,4 @@ def local_moment(day: date, hour: int, tz: tzinfo) -> datetime:
 
 
 def _zone_name(tz: tzinfo) -> str:
-    return str(getattr(tz, "key", tz))
+    return str(tz)  # a ZoneInfo prints its key ("Europe/Oslo"), a fixed offset its name

@@ -233,8 +233,8 @@ def test_the_action_context_names_the_action() -> None:
         "action_due": "2027-06-10",
         "action_id": "7",
     }
-    [due_soon, *_] = plan(follow_up(a), OSLO)
-    assert due_soon.email.context["action_title"] == "action 7"
+    for p in plan(follow_up(a), OSLO):
+        assert p.email.context["action_title"] == "action 7", p.email.key
 
 
 def test_an_action_owner_is_the_employee_or_else_the_manager() -> None:
@@ -313,6 +313,17 @@ def test_a_meeting_on_a_monday_gets_its_day_before_reminder_on_friday() -> None:
     assert at_of(planned, "day-before:0:employee") == friday
     assert at_of(planned, "day-before:0:manager") == friday
     assert at_of(planned, "prep:0:2:employee") == friday  # Saturday: moved back, not on
+
+
+def test_a_reminder_goes_by_its_oslo_date_not_its_utc_date() -> None:
+    # 00:30 on Tuesday in Oslo; the day before, 00:30 on Monday, is still Sunday in UTC.
+    m = meeting(oslo(date(2027, 2, 16), 0, 30), set_at=SET_AT)
+    assert at_of(working(invited(m)), "day-before:0:employee") == oslo(date(2027, 2, 15), 8)
+
+
+def test_an_overdue_notice_due_on_ascension_day_goes_the_friday_after() -> None:
+    a = action(1, due=date(2026, 5, 13), created_at=oslo(date(2026, 3, 2)))
+    assert at_of(working(follow_up(a)), "action-overdue:1:1") == oslo(date(2026, 5, 15), 8)
 
 
 def test_a_prep_reminder_due_on_a_working_day_goes_that_morning() -> None:

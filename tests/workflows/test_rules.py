@@ -91,8 +91,11 @@ def test_a_start_without_a_time_zone_is_refused() -> None:
 
 def test_the_managers_office_is_refused() -> None:
     r = refused(oslo(date(2026, 3, 2)), kind=LocationKind.MANAGER_OFFICE)
-    assert r.rule == "R3"
-    assert "manager's office" in r.message
+    assert (r.rule, r.message) == (
+        "R3",
+        "the conversation should not take place in the manager's office: "
+        "choose a meeting room, video or an offsite location",
+    )
 
 
 @pytest.mark.parametrize(
@@ -481,6 +484,11 @@ def test_the_warnings_cover_each_day_the_meeting_spans() -> None:
     assert warnings(oslo(date(2026, 5, 14), 23, 30), 60) == [
         "2026-05-15 is an inneklemt dag, between days off: many people take it off"
     ]
+
+
+def test_the_warnings_go_by_the_oslo_date() -> None:
+    # 00:30 on Saturday 16 May in Oslo is still Friday 15 May, an inneklemt dag, in UTC.
+    assert warnings(oslo(date(2026, 5, 16), 0, 30)) == []
 
 
 def test_warnings_use_the_holiday_calendar_passed_in() -> None:
