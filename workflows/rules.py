@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
-from workflows import calendar
+# By name, as review.py imports it: `from workflows import calendar` would run the module
+# again inside a sandbox that does not pass `workflows` through (the Replayer's), where
+# building the holiday table (gettext, locale) is forbidden.
+from workflows.calendar import describe, falls_on, in_season, is_norwegian_holiday
 from workflows.contracts import Actor, LocationKind, Phase, Policy, ReviewState
 
 HolidayCheck = Callable[[date], bool]
@@ -143,14 +146,14 @@ class Hours(NamedTuple):
 def day_off(day: date, policy: Policy, is_holiday: HolidayCheck) -> str | None:
     """Why nothing can be booked or sent on `day` (a weekend, a public holiday, a day the
     calendar policy blocks), or None for a working day."""
-    blocked = next((n for n in policy.blocked_days if calendar.falls_on(day, n)), None)
+    blocked = next((n for n in policy.blocked_days if falls_on(day, n)), None)
     if day.weekday() >= 5:
-        also = "" if blocked is None else f", {calendar.describe(blocked)}"
+        also = "" if blocked is None else f", {describe(blocked)}"
         return f"{day} is a {day:%A}{also}: meetings are held Monday to Friday"
     if is_holiday(day):
         return f"{day} is a Norwegian public holiday"
     if blocked is not None:
-        return f"{day} is {calendar.describe(blocked)}: the organisation books no meetings then"
+        return f"{day} is {describe(blocked)}: the organisation books no meetings then"
     return None
 
 
@@ -162,14 +165,12 @@ def opening_hours(day: date, policy: Policy) -> Hours:
     """The bookable hours of a working day: the usual ones or summer hours, cut short on an
     early closing day (the afternoon of the Wednesday before Maundy Thursday)."""
     hours = Hours(policy.workday_start_hour, policy.workday_end_hour)
-    if policy.summer_hours and calendar.in_season(
-        day, policy.summer_first_day, policy.summer_last_day
-    ):
+    if policy.summer_hours and in_season(day, policy.summer_first_day, policy.summer_last_day):
         season = f"{policy.summer_first_day} to {policy.summer_last_day}"
         hours = Hours(policy.summer_start_hour, policy.summer_end_hour, f" in summer ({season})")
     for name, closes in policy.early_closing.items():
-        if calendar.falls_on(day, name):
-            note = f" on {day}, {calendar.describe(name)}"
+        if falls_on(day, name):
+            note = f" on {day}, {describe(name)}"
             return Hours(hours.opens, min(hours.closes, closes), note)
     return hours
 
@@ -180,7 +181,7 @@ def meeting_warnings(
     policy: Policy,
     tz: tzinfo,
     *,
-    is_holiday: HolidayCheck = calendar.is_norwegian_holiday,
+    is_holiday: HolidayCheck = is_norwegian_holiday,
 ) -> list[str]:
     """What to tell whoever books a meeting the rules allow, without refusing it: a day
     squeezed between days off (inneklemt dag), or the July holiday weeks (fellesferie)."""
