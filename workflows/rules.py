@@ -17,7 +17,14 @@ from typing import NamedTuple
 # By name, as review.py imports it: `from workflows import calendar` would run the module
 # again inside a sandbox that does not pass `workflows` through (the Replayer's), where
 # building the holiday table (gettext, locale) is forbidden.
-from workflows.calendar import describe, falls_on, in_season, is_norwegian_holiday
+from workflows.calendar import (
+    DAY_NAMES,
+    describe,
+    falls_on,
+    in_season,
+    is_day_name,
+    is_norwegian_holiday,
+)
 from workflows.contracts import Actor, LocationKind, Phase, Policy, ReviewState
 
 HolidayCheck = Callable[[date], bool]
@@ -209,6 +216,38 @@ def is_squeezed(day: date, policy: Policy, is_holiday: HolidayCheck) -> bool:
     return is_working_day(day, policy, is_holiday) and not any(
         is_working_day(n, policy, is_holiday) for n in neighbours
     )
+
+
+def calendar_policy_problems(policy: Policy) -> list[str]:
+    """What is wrong with a policy's calendar fields, for the API to refuse (422) before a
+    cycle starts with it: unknown day names, hours that are not a day, an empty season."""
+    out = [
+        f"unknown day {name!r}: use one of {', '.join(DAY_NAMES)} or a date as MM-DD"
+        for name in [*policy.blocked_days, *policy.early_closing]
+        if not is_day_name(name)
+    ]
+    hours = [
+        ("working hours", policy.workday_start_hour, policy.workday_end_hour),
+        ("summer hours", policy.summer_start_hour, policy.summer_end_hour),
+    ]
+    hours += [
+        (f"early closing on {name}", policy.workday_start_hour, closes)
+        for name, closes in policy.early_closing.items()
+    ]
+    for what, opens, closes in hours:
+        if not 0 <= opens < closes <= 23:
+            out.append(f"{what}: {opens}-{closes} must open before it closes, within 0-23")
+    if not 0 <= policy.reminder_hour <= 23:
+        out.append("the reminder hour must be between 0 and 23")
+    first, last = policy.summer_first_day, policy.summer_last_day
+    if not (_is_month_day(first) and _is_month_day(last) and first <= last):
+        out.append("summer hours need a first and a last day as MM-DD, in that order")
+    out += [f"there is no ISO week {w}" for w in policy.holiday_weeks if not 1 <= w <= 53]
+    return out
+
+
+def _is_month_day(text: str) -> bool:
+    return text not in DAY_NAMES and is_day_name(text)
 
 
 def local_moment(day: date, hour: int, tz: tzinfo) -> datetime:

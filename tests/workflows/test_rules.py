@@ -15,6 +15,7 @@ from workflows.rules import (
     Refusal,
     WrongActor,
     WrongPhase,
+    calendar_policy_problems,
     check_meeting,
     day_off,
     is_squeezed,
@@ -502,3 +503,75 @@ def test_warnings_use_the_holiday_calendar_passed_in() -> None:
 def test_a_local_moment_is_that_hour_on_that_day_in_the_zone() -> None:
     assert local_moment(date(2026, 3, 30), 9, OSLO) == datetime(2026, 3, 30, 7, tzinfo=UTC)
     assert local_moment(date(2026, 10, 26), 9, OSLO) == datetime(2026, 10, 26, 8, tzinfo=UTC)
+
+
+# ---- the calendar policy itself ------------------------------------------------------------
+
+
+def test_the_default_calendar_policy_has_no_problems() -> None:
+    assert calendar_policy_problems(Policy()) == []
+
+
+def test_an_unknown_day_name_is_a_problem_whether_blocked_or_closing_early() -> None:
+    names = "julaften, nyttarsaften, paskeaften, pinseaften, onsdag_for_skjaertorsdag"
+    assert calendar_policy_problems(
+        Policy(blocked_days=["julaften", "romjul"], early_closing={"12-32": 12})
+    ) == [
+        f"unknown day 'romjul': use one of {names} or a date as MM-DD",
+        f"unknown day '12-32': use one of {names} or a date as MM-DD",
+    ]
+
+
+@pytest.mark.parametrize(
+    "policy, problem",
+    [
+        (Policy(workday_start_hour=8, workday_end_hour=24), "working hours: 8-24"),
+        (
+            Policy(workday_start_hour=16, workday_end_hour=16, early_closing={}),
+            "working hours: 16-16",
+        ),
+        (Policy(workday_start_hour=-1, early_closing={}), "working hours: -1-16"),
+        (Policy(summer_start_hour=15, summer_end_hour=8), "summer hours: 15-8"),
+        (Policy(early_closing={"julaften": 8}), "early closing on julaften: 8-8"),
+    ],
+)
+def test_hours_that_are_not_a_day_are_a_problem(policy: Policy, problem: str) -> None:
+    assert calendar_policy_problems(policy) == [
+        f"{problem} must open before it closes, within 0-23"
+    ]
+
+
+def test_a_day_from_midnight_to_23_and_an_early_closing_an_hour_in_are_fine() -> None:
+    assert calendar_policy_problems(Policy(workday_start_hour=0, workday_end_hour=23)) == []
+    assert calendar_policy_problems(Policy(early_closing={"julaften": 9})) == []
+
+
+@pytest.mark.parametrize("hour, fine", [(-1, False), (0, True), (23, True), (24, False)])
+def test_the_reminder_hour_is_an_hour_of_the_day(hour: int, fine: bool) -> None:
+    problems = calendar_policy_problems(Policy(reminder_hour=hour))
+    assert problems == ([] if fine else ["the reminder hour must be between 0 and 23"])
+
+
+@pytest.mark.parametrize(
+    "first, last, fine",
+    [
+        ("06-01", "06-01", True),
+        ("09-14", "05-15", False),
+        ("julaften", "12-31", False),
+        ("05-15", "09-31", False),
+    ],
+)
+def test_summer_hours_need_a_season_of_real_dates_in_order(
+    first: str, last: str, fine: bool
+) -> None:
+    problems = calendar_policy_problems(Policy(summer_first_day=first, summer_last_day=last))
+    expected = "summer hours need a first and a last day as MM-DD, in that order"
+    assert problems == ([] if fine else [expected])
+
+
+def test_holiday_weeks_are_iso_weeks() -> None:
+    assert calendar_policy_problems(Policy(holiday_weeks=[1, 53])) == []
+    assert calendar_policy_problems(Policy(holiday_weeks=[0, 28, 54])) == [
+        "there is no ISO week 0",
+        "there is no ISO week 54",
+    ]
