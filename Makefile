@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint mutation clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+## Mutation score of the pure rules (rules, reminders, calendar; see [tool.mutmut]), last line
+## mutation_score=0.NN, target >= 0.90. Run by hand like a benchmark: not part of `make test`.
+mutation: install
+	$(BIN)/python bench/mutation_score.py
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache mutants

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.directory import NewEmployee, add_cycle, add_employees
 from workflows.calendar import OSLO, is_norwegian_holiday
-from workflows.contracts import Actor, LocationKind, Person, ReviewInput, ScheduleMeeting
+from workflows.contracts import Actor, LocationKind, Person, Policy, ReviewInput, ScheduleMeeting
+from workflows.rules import is_working_day, opening_hours
 
 EMPLOYEE = Person(id="e-100", name="Kari Nordmann", email="kari@example.no", language="en")
 MANAGER = Person(id="m-10", name="Ola Hansen", email="ola@example.no", language="nb")
@@ -49,9 +50,11 @@ def review_input(review_id: str = "review-2027-e-100", **kw: object) -> ReviewIn
 
 
 def working_slot(after: datetime, hour: int = 10) -> datetime:
-    """The first Oslo working day strictly after `after`'s date, at `hour`, in UTC."""
+    """The first Oslo working day strictly after `after`'s date with the usual hours (not a
+    day the default calendar policy blocks or closes early, like julaften), at `hour`, in UTC."""
+    policy = Policy()
     day = after.astimezone(OSLO).date() + timedelta(days=1)
-    while day.weekday() >= 5 or is_norwegian_holiday(day):
+    while not is_working_day(day, policy, is_norwegian_holiday) or opening_hours(day, policy).note:
         day += timedelta(days=1)
     return datetime.combine(day, time(hour), tzinfo=OSLO).astimezone(UTC)
 

@@ -81,6 +81,24 @@ class Policy:
     action_reminder_days: int = 7
     overdue_notice_days: list[int] = field(default_factory=lambda: [1, 8, 22])
     reminder_hour: int = 8
+    # The calendar policy: which days and hours are bookable (statutory holidays always are
+    # not). Days are named as in workflows/calendar.py (julaften, nyttarsaften, paskeaften,
+    # pinseaften, onsdag_for_skjaertorsdag) or given as a fixed "MM-DD".
+    blocked_days: list[str] = field(
+        default_factory=lambda: ["julaften", "nyttarsaften", "paskeaften", "pinseaften"]
+    )
+    # Days whose working day ends early: name -> the hour a meeting must end by.
+    early_closing: dict[str, int] = field(default_factory=lambda: {"onsdag_for_skjaertorsdag": 12})
+    # Shorter summer hours ("sommertid"), from summer_first_day to summer_last_day ("MM-DD").
+    summer_hours: bool = False
+    summer_first_day: str = "05-15"
+    summer_last_day: str = "09-14"
+    summer_start_hour: int = 8
+    summer_end_hour: int = 15
+    # Bookable but worth a warning: a day squeezed between days off (inneklemt dag), and the
+    # ISO weeks of the July holidays (fellesferie).
+    warn_squeezed_days: bool = True
+    holiday_weeks: list[int] = field(default_factory=lambda: [28, 29, 30, 31])
 
 
 @dataclass

@@ -5,22 +5,28 @@ and not yet sent goes out, and the earliest future entry sets the next timer.
 Each entry's key names its occasion (phase round, meeting sequence, action id,
 offset), never a formatted date, so a replayed or rescheduled review never
 sends the same reminder twice and a new meeting time earns fresh ones.
+
+When each entry goes out is the `Timing`'s: by default the moment its rule
+names (the kickoff's or the command's clock time, any day), which running
+reviews keep; on working days, every entry moves onto a working morning.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
+from workflows.calendar import is_norwegian_holiday
 from workflows.contracts import (
     Action,
     EmailKind,
     EmailRequest,
     Person,
     Phase,
+    Policy,
     ReviewState,
 )
-from workflows.rules import local_moment
+from workflows.rules import HolidayCheck, is_working_day, local_moment
 
 
 @dataclass(frozen=True)
@@ -29,17 +35,58 @@ class Planned:
     email: EmailRequest
 
 
-def plan(state: ReviewState, tz: tzinfo) -> list[Planned]:
+@dataclass(frozen=True)
+class Timing:
+    """When a planned email goes out. Off (`on_working_days=False`): at the moment its rule
+    names. On: on a working day (not a weekend, public holiday or day the calendar policy
+    blocks) at the policy's `reminder_hour`, local time. A reminder ahead of an event goes
+    on the last working day on or before its date, so it never leaves less time than meant;
+    a notice after an event (a deadline passed, days gone by) on the first working morning
+    at or after its moment, so it never comes early."""
+
+    policy: Policy
+    tz: tzinfo
+    on_working_days: bool = False
+    is_holiday: HolidayCheck = is_norwegian_holiday
+
+    def ahead(self, at: datetime) -> datetime:
+        if not self.on_working_days:
+            return at
+        day = at.astimezone(self.tz).date()
+        while not is_working_day(day, self.policy, self.is_holiday):
+            day -= timedelta(days=1)
+        return self._morning(day)
+
+    def after(self, at: datetime) -> datetime:
+        if not self.on_working_days:
+            return at
+        day = at.astimezone(self.tz).date()
+        while self._morning(day) < at or not is_working_day(day, self.policy, self.is_holiday):
+            day += timedelta(days=1)
+        return self._morning(day)
+
+    def _morning(self, day: date) -> datetime:
+        return local_moment(day, self.policy.reminder_hour, self.tz)
+
+
+def plan(
+    state: ReviewState,
+    tz: tzinfo,
+    *,
+    on_working_days: bool = False,
+    is_holiday: HolidayCheck = is_norwegian_holiday,
+) -> list[Planned]:
+    when = Timing(state.policy, tz, on_working_days, is_holiday)
     if state.phase is Phase.SCHEDULING:
-        return _scheduling(state)
+        return _scheduling(state, when)
     if state.phase in (Phase.INVITED, Phase.PREPARING):
-        return _preparation(state)
+        return _preparation(state, when)
     if state.phase is Phase.AWAITING_SUMMARY:
-        return _summary(state)
+        return _summary(state, when)
     if state.phase is Phase.AWAITING_SIGNOFF:
-        return _signoff(state)
+        return _signoff(state, when)
     if state.phase is Phase.FOLLOW_UP:
-        return [p for a in state.actions if a.done_at is None for p in _action(state, a, tz)]
+        return [p for a in state.actions if a.done_at is None for p in _action(state, a, when)]
     return []
 
 
@@ -83,11 +130,11 @@ def email(
     )
 
 
-def _scheduling(state: ReviewState) -> list[Planned]:
+def _scheduling(state: ReviewState, when: Timing) -> list[Planned]:
     r, since, policy = state.scheduling_round, state.phase_since, state.policy
     out = [
         Planned(
-            since + timedelta(days=d),
+            when.after(since + timedelta(days=d)),
             email(
                 state,
                 key=f"schedule-reminder:{r}:{d}",
@@ -98,7 +145,7 @@ def _scheduling(state: ReviewState) -> list[Planned]:
         for d in policy.schedule_reminder_days
         if d < policy.scheduling_deadline_days
     ]
-    deadline = since + timedelta(days=policy.scheduling_deadline_days)
+    deadline = when.after(since + timedelta(days=policy.scheduling_deadline_days))
     out.append(
         Planned(
             deadline,
@@ -114,7 +161,7 @@ def _scheduling(state: ReviewState) -> list[Planned]:
     return out
 
 
-def _preparation(state: ReviewState) -> list[Planned]:
+def _preparation(state: ReviewState, when: Timing) -> list[Planned]:
     m = state.meeting
     assert m is not None
     out: list[Planned] = []
@@ -127,7 +174,7 @@ def _preparation(state: ReviewState) -> list[Planned]:
         if not done
     ]
     for d in state.policy.prep_reminder_days:
-        at = m.start - timedelta(days=d)
+        at = when.ahead(m.start - timedelta(days=d))
         for role, person in pending:
             out.append(
                 Planned(
@@ -141,7 +188,7 @@ def _preparation(state: ReviewState) -> list[Planned]:
                 )
             )
     if state.policy.day_before_reminder:
-        at = m.start - timedelta(days=1)
+        at = when.ahead(m.start - timedelta(days=1))
         for role, person in (("employee", state.employee), ("manager", state.manager)):
             out.append(
                 Planned(
@@ -158,11 +205,11 @@ def _preparation(state: ReviewState) -> list[Planned]:
     return [p for p in out if p.at >= m.set_at]
 
 
-def _summary(state: ReviewState) -> list[Planned]:
+def _summary(state: ReviewState, when: Timing) -> list[Planned]:
     m = state.meeting
     assert m is not None
     end = m.start + timedelta(minutes=m.duration_minutes)
-    at = end + timedelta(days=state.policy.summary_reminder_days)
+    at = when.after(end + timedelta(days=state.policy.summary_reminder_days))
     return [
         Planned(
             at,
@@ -176,9 +223,9 @@ def _summary(state: ReviewState) -> list[Planned]:
     ]
 
 
-def _signoff(state: ReviewState) -> list[Planned]:
+def _signoff(state: ReviewState, when: Timing) -> list[Planned]:
     assert state.summary_at is not None
-    at = state.summary_at + timedelta(days=state.policy.signoff_reminder_days)
+    at = when.after(state.summary_at + timedelta(days=state.policy.signoff_reminder_days))
     return [
         Planned(
             at,
@@ -201,14 +248,16 @@ def action_context(action: Action) -> dict[str, str]:
     }
 
 
-def _action(state: ReviewState, action: Action, tz: tzinfo) -> list[Planned]:
+def _action(state: ReviewState, action: Action, when: Timing) -> list[Planned]:
     policy = state.policy
     owner = owner_of(state, action)
     cc = [] if owner == state.manager else [state.manager]
     extra = action_context(action)
     out: list[Planned] = []
-    soon = local_moment(
-        action.due - timedelta(days=policy.action_reminder_days), policy.reminder_hour, tz
+    soon = when.ahead(
+        local_moment(
+            action.due - timedelta(days=policy.action_reminder_days), policy.reminder_hour, when.tz
+        )
     )
     if soon >= action.created_at:
         out.append(
@@ -224,7 +273,7 @@ def _action(state: ReviewState, action: Action, tz: tzinfo) -> list[Planned]:
             )
         )
     for n in policy.overdue_notice_days:
-        at = local_moment(action.due + timedelta(days=n), policy.reminder_hour, tz)
+        at = when.after(local_moment(action.due + timedelta(days=n), policy.reminder_hour, when.tz))
         out.append(
             Planned(
                 at,
