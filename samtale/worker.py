@@ -34,11 +34,26 @@ WORKFLOWS: Sequence[type] = (
     ManagerDigestWorkflow,
     OrgChangesWorkflow,
 )
-# The sandbox still guards every call a workflow makes (no clock, no I/O), but our own
-# `workflows` package, deterministic and without mutable globals, is imported once rather
-# than once per workflow run: at a kickoff of thousands that re-import was half the time.
+# Workflow definitions (review, cycle, digest, org_changes) stay inside the sandbox: each run
+# imports them afresh and every clock read, random number or I/O call in them fails the task.
+# Only modules that are pure (no clock, no randomness, no I/O, no mutable globals) and
+# stable pass through, imported once and shared by every run:
+# - contracts: the dataclasses on the wire; the converter needs the host's own classes;
+# - rules, reminders: pure functions of the state, the time and the policy passed in;
+# - calendar: the holiday table, built once at import (the `holidays` package reads the
+#   clock when it builds a year, which the sandbox would refuse) and frozen;
+# - ids: string formatting shared with the activities and the API.
+# ruff's banned-api (TID251, pyproject.toml) keeps clocks, randomness and I/O out of all of
+# workflows/, so the passed-through modules are held to the same line by the linter.
+PURE_MODULES = (
+    "workflows.contracts",
+    "workflows.rules",
+    "workflows.reminders",
+    "workflows.calendar",
+    "workflows.ids",
+)
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
 )
 
 
