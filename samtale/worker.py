@@ -39,7 +39,8 @@ WORKFLOWS: Sequence[type] = (
 # Only modules that are pure (no clock, no randomness, no I/O, no mutable globals) and
 # stable pass through, imported once and shared by every run:
 # - contracts: the dataclasses on the wire; the converter needs the host's own classes;
-# - rules, reminders: pure functions of the state, the time and the policy passed in;
+# - rules, reminders, review_checks: pure functions of the state, the time and the policy
+#   passed in (the review's command checks are rules too);
 # - calendar: the holiday table, built once at import (the `holidays` package reads the
 #   clock when it builds a year, which the sandbox would refuse) and frozen;
 # - ids: string formatting shared with the activities and the API.
@@ -49,6 +50,7 @@ PURE_MODULES = (
     "workflows.contracts",
     "workflows.rules",
     "workflows.reminders",
+    "workflows.review_checks",
     "workflows.calendar",
     "workflows.ids",
 )

@@ -21,7 +21,7 @@ from samtale.worker import WORKFLOW_RUNNER
 
 PROBE = "workflows.sandbox_probe"
 # A workflow that calls each forbidden function and says, per call, whether it was refused.
-SOURCE = '''
+SOURCE = """
 import random
 import time
 import uuid
@@ -50,7 +50,7 @@ class ForbiddenCalls:
             except Exception as e:
                 out[name] = type(e).__name__
         return out
-'''
+"""
 
 
 class _ProbeFinder(MetaPathFinder):
