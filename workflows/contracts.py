@@ -302,6 +302,20 @@ class CycleInput:
 
 
 @dataclass
+class CancelCycle:
+    """HR cancels a running cycle, saying why (every open review is cancelled with it)."""
+
+    reason: str
+
+
+@dataclass
+class OrgChangesInput:
+    """Carry one committed re-import (the org_changes row) into every running cycle."""
+
+    change_id: str
+
+
+@dataclass
 class KickoffResult:
     reviews: int = 0
     emails_sent: int = 0

@@ -31,11 +31,12 @@ from workflows.review_core import (
 # The pure modules pass through the sandbox: they are deterministic, and the
 # contracts' datetime fields must be the real datetime class for the converter.
 with workflow.unsafe.imports_passed_through():
+    from activities.email import EmailActivities
+    from activities.readmodel import ReadModelActivities
     from workflows.calendar import OSLO
     from workflows.contracts import (
         TERMINAL_PHASES,
         EmailKind,
-        EmailOutcome,
         EmailRequest,
         Phase,
         ReviewInput,
@@ -50,9 +51,6 @@ __all__ = [
     "TELL_MANAGER_CANCELLED",
     "ReviewWorkflow",
 ]
-
-SEND_EMAIL = "send_email"
-SYNC_REVIEW = "sync_review"
 
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
@@ -128,10 +126,9 @@ class ReviewWorkflow(ReviewCommands):
 
     async def _send(self, req: EmailRequest) -> None:
         try:
-            await workflow.execute_activity(
-                SEND_EMAIL,
+            await workflow.execute_activity_method(
+                EmailActivities.send_email,
                 req,
-                result_type=EmailOutcome,
                 start_to_close_timeout=timedelta(minutes=1),
                 retry_policy=EMAIL_RETRY,
             )
@@ -165,8 +162,8 @@ class ReviewWorkflow(ReviewCommands):
         if self._synced >= self._s.version and not self._events:
             return
         events, version = list(self._events), self._s.version
-        await workflow.execute_activity(
-            SYNC_REVIEW,
+        await workflow.execute_activity_method(
+            ReadModelActivities.sync_review,
             ReviewSync(state=self._s, events=events),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=SYNC_RETRY,

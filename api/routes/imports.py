@@ -21,6 +21,7 @@ from store import org_changes as changes
 from store.models import OrgChange
 from store.org_sync import sync_org
 from workflows.calendar import OSLO
+from workflows.contracts import OrgChangesInput
 from workflows.ids import org_changes_workflow_id
 from workflows.org_changes import OrgChangesWorkflow
 
@@ -121,7 +122,7 @@ async def import_employees(
         try:
             await temporal.start_workflow(
                 OrgChangesWorkflow.run,
-                change_id,
+                OrgChangesInput(change_id),
                 id=org_changes_workflow_id(change_id),
                 task_queue=settings.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
