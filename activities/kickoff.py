@@ -105,7 +105,14 @@ class KickoffActivities:
                 after=after,
                 limit=self._page,
             )
-            ids = [review_workflow_id(cycle.cycle_id, p.employee.id) for p in page]
+            # A kickoff retried for a cycle begun under an earlier id scheme finds the
+            # reviews it registered then, and starts no second one per employee.
+            known = await q.review_ids_of(session, [(cycle.cycle_id, p.employee.id) for p in page])
+            ids = [
+                known.get((cycle.cycle_id, p.employee.id))
+                or review_workflow_id(cycle.cycle_id, p.employee.id)
+                for p in page
+            ]
             await q.register_reviews(
                 session, cycle_id=cycle.cycle_id, review_ids=ids, people=page, now=now
             )

@@ -24,7 +24,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from store import org_changes as changes
-from store.cycles import cycle_policy, units_within
+from store.cycles import cycle_policy, review_ids_of, units_within
 from store.directory import as_person, employees_by_id
 from store.models import Cycle, Employee, OrgChange
 from store.readmodel import write_answer
@@ -102,12 +102,13 @@ class OrgChangeActivities:
                     [p.manager_id for p in people.values() if p.manager_id]
                     + [c.created_by for c in cycle_by_id.values()],
                 )
+                reviews = await review_ids_of(session, [(s.cycle_id, s.employee_id) for s in chunk])
             outcomes = await asyncio.gather(
                 *(
                     _guarded(
                         gate,
                         self._sessions,
-                        self._apply(s, cycle_by_id[s.cycle_id], people, hr, actor),
+                        self._apply(s, cycle_by_id[s.cycle_id], people, hr, actor, reviews),
                     )
                     for s in chunk
                 )
@@ -154,15 +155,19 @@ class OrgChangeActivities:
         people: dict[str, Employee],
         hr: Employee | None,
         actor: Actor,
+        reviews: dict[tuple[str, str], str],
     ) -> Awaitable[object] | None:
-        """The step's call, or None when there is nobody to apply it to."""
-        handle = self._client.get_workflow_handle(review_workflow_id(cycle.id, step.employee_id))
-        if step.kind == "cancel":
-            return handle.execute_update(ReviewWorkflow.cancel, Cancel(actor, LEFT_REASON))
-        if step.kind == "move":
+        """The step's call, or None when there is nobody to apply it to. A review's id is
+        read from the read model, never recomputed: reviews keep the id they started with."""
+        review_id = reviews.get((cycle.id, step.employee_id))
+        if step.kind != "start":
             new = people.get(step.new_manager_id or "")
-            if new is None:
-                return None
+            if review_id is None or (step.kind == "move" and new is None):
+                return None  # no review in this cycle to cancel or move, or nobody to move to
+            handle = self._client.get_workflow_handle(review_id)
+            if step.kind == "cancel":
+                return handle.execute_update(ReviewWorkflow.cancel, Cancel(actor, LEFT_REASON))
+            assert new is not None  # checked above for a move
             return handle.execute_update(
                 ReviewWorkflow.change_manager, ChangeManager(actor, as_person(new))
             )
@@ -172,7 +177,7 @@ class OrgChangeActivities:
         if manager is None or creator is None:
             return None
         inp = ReviewInput(
-            review_id=review_workflow_id(cycle.id, e.id),
+            review_id=review_id or review_workflow_id(cycle.id, e.id),
             cycle_id=cycle.id,
             employee=as_person(e),
             manager=as_person(manager),

@@ -15,6 +15,7 @@ from core.settings import Settings
 from org.csv_import import parse
 from samtale.mailsink import MailSink
 from store import org_changes
+from store.cycles import review_ids_of
 from store.models import Cycle, Review
 from store.org_sync import sync_org
 from tests.factories import HR
@@ -34,7 +35,8 @@ CSV = {"Content-Type": "text/csv"}
 
 async def review(sessions: async_sessionmaker, cycle: str, employee: str) -> Review | None:
     async with sessions() as session:
-        return await session.get(Review, f"review-{cycle}-{employee}")
+        ids = await review_ids_of(session, [(cycle, employee)])
+        return await session.get(Review, ids[(cycle, employee)]) if ids else None
 
 
 async def test_a_reimport_carries_joiners_leavers_and_new_managers_into_the_cycle(
