@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from store import org_changes as changes
 from store.cycles import cycle_policy, review_ids_of, units_within
@@ -199,14 +199,41 @@ async def _guarded(
     gate: asyncio.Semaphore, sessions: async_sessionmaker, work: Awaitable[object] | None
 ) -> bool:
     """True if the step changed something; False if there was nothing to change (no such
-    review, it ended already, or the person is gone)."""
+    review, it ended already, it was moved already, or the person is gone). Any other
+    error (Temporal unavailable, a deadline) propagates: the activity fails and its retry
+    starts again from the last chunk it heartbeat, every step being idempotent."""
     if work is None:
         return False
     async with gate:
         try:
             answer = await work
-            if isinstance(answer, CommandResult):
-                await write_answer(sessions, answer)
-        except (WorkflowUpdateFailedError, WorkflowAlreadyStartedError, RPCError):
-            return False
+        except WorkflowAlreadyStartedError:
+            return False  # the late joiner's review ran and ended
+        except (WorkflowUpdateFailedError, RPCError) as err:
+            if nothing_to_do(err, also=ALREADY_MOVED):
+                return False
+            raise
+        if isinstance(answer, CommandResult):
+            await write_answer(sessions, answer)
     return True
+
+
+# A move retried after it went through: the review's manager is the new one already (R6).
+ALREADY_MOVED = "R6"
+
+
+def nothing_to_do(err: WorkflowUpdateFailedError | RPCError, *, also: str | None = None) -> bool:
+    """Whether a command to a review failed only because there is nothing left to do: no
+    such workflow (NOT_FOUND), or the review refused because it has already ended
+    (WrongPhase), or, if `also` names it, because of that rule."""
+    if isinstance(err, RPCError):
+        return err.status is RPCStatusCode.NOT_FOUND
+    cause = err.cause
+    if not isinstance(cause, ApplicationError):
+        return False
+    rule = (
+        cause.details[0].get("rule")
+        if cause.details and isinstance(cause.details[0], dict)
+        else None
+    )
+    return cause.type == "WrongPhase" or (also is not None and rule == also)
