@@ -221,6 +221,9 @@ class ReviewState:
     version: int = 0
     sent_email_keys: list[str] = field(default_factory=list)
     failed_email_keys: list[str] = field(default_factory=list)
+    # Times the read-model write gave up (the database down for minutes): the review
+    # pauses and writes again later; a count that rises means its read model lags.
+    sync_failures: int = 0
 
 
 @dataclass

@@ -58,9 +58,19 @@ EMAIL_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=10),
     non_retryable_error_types=["PermanentEmailFailure"],
 )
+# Before the patch sync-with-an-end the read-model write retried without end.
 SYNC_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
+# About three minutes of attempts (1, 2, 4 ... 60 s), then a pause, then again.
+SYNC_RETRY_BOUNDED = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=8,
+)
+SYNC_PAUSE = timedelta(minutes=15)
+SYNC_WITH_AN_END = "sync-with-an-end"
 
 
 @workflow.defn
@@ -68,6 +78,7 @@ class ReviewWorkflow(ReviewCommands):
     @workflow.init
     def __init__(self, inp: ReviewInput) -> None:
         super().__init__(inp)
+        self._sync_after: datetime | None = None  # a read-model write gave up: not before
 
     # ---- the main loop -------------------------------------------------------------
 
@@ -86,15 +97,21 @@ class ReviewWorkflow(ReviewCommands):
             try:
                 # Wake for anything not yet persisted or mailed, not just for changes
                 # made while we slept: an update may land during a flush.
-                await workflow.wait_condition(
-                    lambda: bool(self._events or self._outbox), timeout=timeout
-                )
+                await workflow.wait_condition(self._work_waiting, timeout=timeout)
             except TimeoutError:
                 pass
         await workflow.wait_condition(lambda: not self._inflight)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush()
+        while not await self._flush():
+            await workflow.sleep(max(self._sync_wait(), timedelta(seconds=1)))
         return self._s
+
+    def _work_waiting(self) -> bool:
+        """Something to mail, or to persist unless a write gave up and pauses."""
+        return bool(self._outbox or (self._events and self._sync_after is None))
+
+    def _sync_wait(self) -> timedelta:
+        return timedelta(0) if self._sync_after is None else self._sync_after - workflow.now()
 
     def _advance_clock(self) -> None:
         """Time-driven transition: when the meeting starts, the summary is awaited."""
@@ -109,6 +126,8 @@ class ReviewWorkflow(ReviewCommands):
         m = self._s.meeting
         if self._s.phase in (Phase.INVITED, Phase.PREPARING) and m:
             times.append(m.start)
+        if self._sync_after is not None:
+            times.append(self._sync_after)
         return min(times, default=None)
 
     def _dispatch_due(self) -> None:
@@ -158,18 +177,46 @@ class ReviewWorkflow(ReviewCommands):
             )
         )
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
+        """Write the state and new events to the read model; False if that gave up for now.
+
+        The write retries with backoff, to an end: a review whose read model cannot be
+        written (the database down for hours) says so in the log and in its state
+        (`sync_failures`, and a "sync_failed" event that reaches the timeline once a write
+        succeeds), pauses, and tries again; nothing it holds is lost meanwhile."""
         if self._synced >= self._s.version and not self._events:
-            return
+            return True
+        if self._sync_after is not None and workflow.now() < self._sync_after:
+            return False
+        self._sync_after = None
         events, version = list(self._events), self._s.version
-        await workflow.execute_activity_method(
-            ReadModelActivities.sync_review,
-            ReviewSync(state=self._s, events=events),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=SYNC_RETRY,
-        )
+        bounded = workflow.patched(SYNC_WITH_AN_END)
+        try:
+            await workflow.execute_activity_method(
+                ReadModelActivities.sync_review,
+                ReviewSync(state=self._s, events=events),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY,
+            )
+        except ActivityError as err:
+            if not bounded:
+                raise
+            self._sync_gave_up(err)
+            return False
         del self._events[: len(events)]
         self._synced = max(self._synced, version)
+        return True
+
+    def _sync_gave_up(self, err: ActivityError) -> None:
+        self._s.sync_failures += 1
+        self._sync_after = workflow.now() + SYNC_PAUSE
+        workflow.logger.warning(
+            "review %s: the read model could not be written (%s); trying again at %s",
+            self._s.review_id,
+            err.cause or err,
+            self._sync_after.isoformat(),
+        )
+        self._record("sync_failed", detail=f"attempt {self._s.sync_failures} gave up")
 
     def _plan(self) -> list[Planned]:
         """The emails this review owes and when: the one place the loop asks the plan."""
