@@ -224,6 +224,9 @@ class ReviewState:
     # Times the read-model write gave up (the database down for minutes): the review
     # pauses and writes again later; a count that rises means its read model lags.
     sync_failures: int = 0
+    # Timed emails dropped unsent: their moment had passed (EmailRequest.useful_until), or
+    # their reason went away (a preparation reminder once that person has prepared).
+    dropped_email_keys: list[str] = field(default_factory=list)
 
 
 @dataclass

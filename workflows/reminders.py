@@ -9,7 +9,7 @@ sends the same reminder twice and a new meeting time earns fresh ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from workflows.contracts import (
@@ -30,6 +30,10 @@ class Planned:
 
 
 def plan(state: ReviewState, tz: tzinfo) -> list[Planned]:
+    return useful_until(state, _by_phase(state, tz))
+
+
+def _by_phase(state: ReviewState, tz: tzinfo) -> list[Planned]:
     if state.phase is Phase.SCHEDULING:
         return _scheduling(state)
     if state.phase in (Phase.INVITED, Phase.PREPARING):
@@ -239,3 +243,22 @@ def _action(state: ReviewState, action: Action, tz: tzinfo) -> list[Planned]:
             )
         )
     return out
+
+
+# Timed reminders that can no longer help once the meeting has begun.
+_UNTIL_MEETING = frozenset({EmailKind.DAY_BEFORE, EmailKind.PREP_REMINDER})
+
+
+def useful_until(state: ReviewState, planned: list[Planned]) -> list[Planned]:
+    """The moment after which each planned email is dropped, not sent late: the meeting's
+    start for the day-before and preparation reminders; the others stay worth sending
+    (a summary or sign-off reminder, an overdue notice, is still news when late)."""
+    m = state.meeting
+    if m is None:
+        return planned
+    return [
+        Planned(p.at, replace(p.email, useful_until=m.start))
+        if p.email.kind in _UNTIL_MEETING
+        else p
+        for p in planned
+    ]

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.review_commands import ReviewCommands
 from workflows.review_core import (
     ANSWER_BEFORE_SYNC,
+    DROP_STALE_EMAILS,
     TELL_HR_UNDELIVERABLE,
     TELL_MANAGER_CANCELLED,
 )
@@ -46,17 +47,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows.reminders import Planned, email, plan
 
 __all__ = [
+    "DROP_STALE_EMAILS",
     "ANSWER_BEFORE_SYNC",
     "TELL_HR_UNDELIVERABLE",
     "TELL_MANAGER_CANCELLED",
     "ReviewWorkflow",
 ]
 
+PERMANENT_EMAIL_FAILURE = "PermanentEmailFailure"  # see activities/email.py
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=10),
-    non_retryable_error_types=["PermanentEmailFailure"],
+    non_retryable_error_types=[PERMANENT_EMAIL_FAILURE],
 )
 # Before the patch sync-with-an-end the read-model write retried without end.
 SYNC_RETRY = RetryPolicy(
@@ -135,24 +138,47 @@ class ReviewWorkflow(ReviewCommands):
         due = self._outbox + [p.email for p in self._plan() if p.at <= now]
         self._outbox = []
         for req in due:
-            if not self._done(req.key) and req.key not in self._inflight:
-                # Temporal's event loop is deterministic, so a task is safe here;
-                # keeping it in _inflight also keeps a reference to it.
-                self._inflight[req.key] = asyncio.create_task(self._send(req))
+            if self._done(req.key) or req.key in self._inflight:
+                continue
+            if self._stale(req) and workflow.patched(DROP_STALE_EMAILS):
+                self._dropped(req)
+                continue
+            # Temporal's event loop is deterministic, so a task is safe here;
+            # keeping it in _inflight also keeps a reference to it.
+            self._inflight[req.key] = asyncio.create_task(self._send(req))
 
     def _done(self, key: str) -> bool:
-        return key in self._s.sent_email_keys or key in self._s.failed_email_keys
+        s = self._s
+        return key in s.sent_email_keys or key in s.failed_email_keys or key in s.dropped_email_keys
+
+    def _stale(self, req: EmailRequest) -> bool:
+        return req.useful_until is not None and workflow.now() >= req.useful_until
+
+    def _send_deadline(self, req: EmailRequest) -> timedelta | None:
+        """A timed email's attempts stop at its useful_until (then it is dropped)."""
+        if req.useful_until is None or not workflow.patched(DROP_STALE_EMAILS):
+            return None
+        return max(req.useful_until - workflow.now(), timedelta(seconds=1))
 
     async def _send(self, req: EmailRequest) -> None:
+        deadline = self._send_deadline(req)
         try:
             await workflow.execute_activity_method(
                 EmailActivities.send_email,
                 req,
                 start_to_close_timeout=timedelta(minutes=1),
+                schedule_to_close_timeout=deadline,
                 retry_policy=EMAIL_RETRY,
             )
             self._s.sent_email_keys.append(req.key)
+        except asyncio.CancelledError:
+            self._dropped(req)  # withdrawn while in flight (see ReviewCore._withdraw)
         except ActivityError as err:
+            if req.key in self._withdrawn or (deadline is not None and not _refused(err)):
+                # Out of time, not refused: the server ends the retries at the deadline
+                # (or when the next attempt would pass it), so this one can no longer help.
+                self._dropped(req)
+                return
             # A permanent refusal (unknown mailbox): retrying cannot help, so it is
             # recorded where HR and the manager see it and the review goes on.
             self._s.failed_email_keys.append(req.key)
@@ -161,6 +187,11 @@ class ReviewWorkflow(ReviewCommands):
                 self._tell_hr_undeliverable(req, str(err.cause or err))
         finally:
             self._inflight.pop(req.key, None)
+
+    def _dropped(self, req: EmailRequest) -> None:
+        """Never sent and never retried; the timeline says which kind (never its text)."""
+        self._s.dropped_email_keys.append(req.key)
+        self._record("email_dropped", detail=req.kind.value)
 
     def _tell_hr_undeliverable(self, failed: EmailRequest, error: str) -> None:
         if failed.kind is EmailKind.EMAIL_UNDELIVERABLE or self._s.hr in failed.to:
@@ -225,3 +256,9 @@ class ReviewWorkflow(ReviewCommands):
     @workflow.query
     def state(self) -> ReviewState:
         return self._s
+
+
+def _refused(err: ActivityError) -> bool:
+    """The relay refused for good (an unknown mailbox): failed, not out of time."""
+    cause = err.cause
+    return isinstance(cause, ApplicationError) and cause.type == PERMANENT_EMAIL_FAILURE

@@ -103,11 +103,13 @@ class ReviewCommands(ReviewCore):
 
     @workflow.update
     async def submit_preparation(self, cmd: SubmitPreparation) -> CommandResult:
-        if cmd.actor.id == self._s.employee.id:
+        role = "employee" if cmd.actor.id == self._s.employee.id else "manager"
+        if role == "employee":
             self._s.employee_prepared = True
         else:
             self._s.manager_prepared = True
         self._record("prepared", actor=cmd.actor.id)
+        self._withdraw("prep:", role)  # their preparation reminder, if one is still trying
         return await self._answer()
 
     @submit_preparation.validator

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
 TELL_HR_UNDELIVERABLE = "tell-hr-undeliverable"
 TELL_MANAGER_CANCELLED = "tell-manager-cancelled"
 ANSWER_BEFORE_SYNC = "answer-before-sync"
+DROP_STALE_EMAILS = "drop-stale-emails"
 
 
 class ReviewCore:
@@ -53,6 +54,7 @@ class ReviewCore:
         self._events: list[TimelineEvent] = []
         self._outbox: list[EmailRequest] = []
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._withdrawn: set[str] = set()  # in-flight sends cancelled as moot
         self._synced = -1
         self._record("started")
         if inp.registered:
@@ -77,6 +79,17 @@ class ReviewCore:
     def _mail(self, key: str, kind: EmailKind, *, cc_manager: bool = True, **extra: Any) -> None:
         to, cc = self._s.employee, [self._s.manager] if cc_manager else []
         self._outbox.append(email(self._s, key=key, kind=kind, to=to, cc=cc, extra=extra))
+
+    def _withdraw(self, occasion_prefix: str, role: str) -> None:
+        """Cancel in-flight sends that have become moot, e.g. a preparation reminder to
+        someone who has just prepared; each is then recorded as dropped."""
+        prefix = f"{self._s.review_id}:{occasion_prefix}"
+        for key, task in list(self._inflight.items()):
+            if key.startswith(prefix) and key.endswith(f":{role}") and key not in self._withdrawn:
+                if not workflow.patched(DROP_STALE_EMAILS):
+                    return
+                self._withdrawn.add(key)
+                task.cancel()
 
     async def _answer(self) -> CommandResult:
         """An accepted command answers at once with the state and the events not yet in the
