@@ -94,7 +94,7 @@ class CycleCloseActivities:
             },
         )
         try:
-            await self._mailer.deliver(req, now)
+            await self._mailer.deliver(req, now, beat=activity.heartbeat)
         except PermanentSmtpError:
             pass  # recorded in the email log; next week's digest tries again
 

@@ -29,3 +29,8 @@ def cycle_workflow_id(cycle_id: str) -> str:
 
 def org_changes_workflow_id(change_id: str) -> str:
     return f"org-changes-{change_id}"
+
+
+def email_task_queue(task_queue: str) -> str:
+    """The review emails' own task queue, served with the relay's rate and pool limits."""
+    return f"{task_queue}-email"
