@@ -35,8 +35,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 def _impossible(message: str) -> ApplicationError:
-    """A handler found what its validator rules out: fail this update only."""
-    return ApplicationError(message, type="Impossible", non_retryable=True)
+    """A handler found what its validator rules out: fail this update only (non-retryable,
+    so never the workflow task), as a conflict with the review's state (the API's 409)."""
+    return ApplicationError(message, {"rule": "state"}, type="WrongPhase", non_retryable=True)
 
 
 class ReviewCommands(ReviewCore):
