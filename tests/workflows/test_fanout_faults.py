@@ -52,6 +52,13 @@ class _Outbound(OutboundInterceptor):
         return await super().start_workflow_update(input)
 
 
+def through(client: Client, fault: Interceptor) -> Client:
+    """The same connection, with `fault` on every call (the worker's activities use it)."""
+    config = client.config()
+    config["interceptors"] = [fault]
+    return Client(**config)
+
+
 @pytest_asyncio.fixture
 async def api(
     time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker
@@ -72,7 +79,7 @@ async def test_a_leaver_s_review_is_cancelled_after_a_passing_temporal_error(
     sessions: async_sessionmaker,
 ) -> None:
     fault = UnavailableOnce()
-    faulty = Client(**{**time_env.client.config(), "interceptors": [fault]})
+    faulty = through(time_env.client, fault)
     hr = {"Authorization": f"Bearer {issue_token(settings, HR.id)}"}
     async with build_worker(faulty, settings, sessions):
         cycle = await started_cycle(api, hr, sessions)
@@ -95,7 +102,7 @@ async def test_a_cancelled_cycle_s_reviews_are_all_cancelled_after_a_passing_tem
     sessions: async_sessionmaker,
 ) -> None:
     fault = UnavailableOnce()
-    faulty = Client(**{**time_env.client.config(), "interceptors": [fault]})
+    faulty = through(time_env.client, fault)
     hr = {"Authorization": f"Bearer {issue_token(settings, HR.id)}"}
     async with build_worker(faulty, settings, sessions):
         cycle = await started_cycle(api, hr, sessions)

@@ -12,6 +12,7 @@ from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -69,7 +70,7 @@ class _ProbeFinder(MetaPathFinder):
 
 
 @pytest.fixture
-def probe_workflow(tmp_path: Path) -> Iterator[type]:
+def probe_workflow(tmp_path: Path) -> Iterator[Any]:
     source = tmp_path / "sandbox_probe.py"
     source.write_text(SOURCE)
     finder = _ProbeFinder(source)
@@ -82,7 +83,7 @@ def probe_workflow(tmp_path: Path) -> Iterator[type]:
 
 
 async def test_a_workflow_calling_forbidden_functions_is_refused_each_call(
-    time_env: WorkflowEnvironment, probe_workflow: type
+    time_env: WorkflowEnvironment, probe_workflow: Any
 ) -> None:
     queue = f"sandbox-{uuid.uuid4()}"
     async with Worker(
