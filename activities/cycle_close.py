@@ -15,6 +15,7 @@ from temporalio.service import RPCError
 
 from activities.mail.mailer import Mailer
 from activities.mail.smtp import PermanentSmtpError
+from activities.org_changes import nothing_to_do
 from store.cycles import cycle_policy
 from store.models import Cycle, Review
 from store.progress import funnel, slipping_by_manager
@@ -93,7 +94,7 @@ class CycleCloseActivities:
             },
         )
         try:
-            await self._mailer.deliver(req, now)
+            await self._mailer.deliver(req, now, beat=activity.heartbeat)
         except PermanentSmtpError:
             pass  # recorded in the email log; next week's digest tries again
 
@@ -108,9 +109,11 @@ class CycleCloseActivities:
                         ReviewWorkflow.cancel,
                         Cancel(actor, f"The cycle was cancelled: {end.reason}"),
                     )
-                    await write_answer(self._sessions, answer)
-                except (WorkflowUpdateFailedError, RPCError):
-                    pass  # it ended meanwhile: nothing left to cancel
+                except (WorkflowUpdateFailedError, RPCError) as err:
+                    if nothing_to_do(err):
+                        return  # it ended meanwhile: nothing left to cancel
+                    raise  # the retry resumes from the last page heartbeat
+                await write_answer(self._sessions, answer)
 
         after = ""
         while True:

@@ -7,10 +7,12 @@ makes a resend a no-op anyway.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 
-from activities.mail.mailer import Mailer
+from activities.mail.mailer import Heartbeat, Mailer
 from activities.mail.smtp import PermanentSmtpError
 from store.digests import ManagerDigest, digest_for, managers_with_news
 from store.directory import as_person
@@ -30,21 +32,24 @@ class DigestActivities:
         details = activity.info().heartbeat_details
         after = str(details[0]) if details else ""
         result = DigestResult()
+        heartbeat = Heartbeat()
         while True:
             async with self._sessions() as session:
                 ids = await managers_with_news(session, after=after, limit=PAGE)
                 digests = [await digest_for(session, m, run.today) for m in ids]
             for manager_id, digest in zip(ids, digests, strict=True):
                 if digest is not None:
-                    await self._send(digest_request(digest, run.week), now, result)
+                    await self._send(digest_request(digest, run.week), now, result, heartbeat)
                 after = manager_id
-                activity.heartbeat(after)
+                heartbeat.beat(after)
             if len(ids) < PAGE:
                 return result
 
-    async def _send(self, req: EmailRequest, now, result: DigestResult) -> None:  # type: ignore[no-untyped-def]
+    async def _send(
+        self, req: EmailRequest, now: datetime, result: DigestResult, heartbeat: Heartbeat
+    ) -> None:
         try:
-            outcome = await self._mailer.deliver(req, now)
+            outcome = await self._mailer.deliver(req, now, beat=heartbeat.again)
         except PermanentSmtpError:
             result.failed += 1  # recorded in the email log; one bad address stops nobody else
             return

@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.mail.mailer import Mailer
+from activities.mail.mailer import Heartbeat, Mailer
 from activities.mail.smtp import PermanentSmtpError
 from store import cycles as q
 from store import emails as log
@@ -74,6 +74,7 @@ class KickoffActivities:
         )
         now = activity.info().current_attempt_scheduled_time
         gate = asyncio.Semaphore(self._concurrent_emails)
+        heartbeat = Heartbeat()
         telling: list[asyncio.Task[int]] = []
         try:
             while True:
@@ -83,11 +84,13 @@ class KickoffActivities:
                 managers = list(dict.fromkeys(p.manager.id for p in page))
                 ready = managers if last else managers[:-1]  # the last may go on
                 if ready:
-                    telling.append(asyncio.create_task(self._tell(cycle, ready, now, gate)))
+                    telling.append(
+                        asyncio.create_task(self._tell(cycle, ready, now, gate, heartbeat))
+                    )
                 if page:
                     after = q.Cursor(page[-1].manager.id, page[-1].employee.id)
                     done += len(page)
-                    activity.heartbeat(after.manager_id, after.employee_id, done)
+                    heartbeat.beat(after.manager_id, after.employee_id, done)
                 if last:
                     return KickoffResult(reviews=done)
         finally:
@@ -105,7 +108,14 @@ class KickoffActivities:
                 after=after,
                 limit=self._page,
             )
-            ids = [review_workflow_id(cycle.cycle_id, p.employee.id) for p in page]
+            # A kickoff retried for a cycle begun under an earlier id scheme finds the
+            # reviews it registered then, and starts no second one per employee.
+            known = await q.review_ids_of(session, [(cycle.cycle_id, p.employee.id) for p in page])
+            ids = [
+                known.get((cycle.cycle_id, p.employee.id))
+                or review_workflow_id(cycle.cycle_id, p.employee.id)
+                for p in page
+            ]
             await q.register_reviews(
                 session, cycle_id=cycle.cycle_id, review_ids=ids, people=page, now=now
             )
@@ -149,20 +159,26 @@ class KickoffActivities:
         after, told = (str(details[0]), int(details[1])) if details else ("", 0)
         now = activity.info().current_attempt_scheduled_time
         gate = asyncio.Semaphore(self._concurrent_emails)
+        heartbeat = Heartbeat()
         while True:
             async with self._sessions() as session:
                 managers = await q.managers_in_cycle(
                     session, cycle.cycle_id, after=after, limit=self._page
                 )
-            told += await self._tell(cycle, managers, now, gate)
+            told += await self._tell(cycle, managers, now, gate, heartbeat)
             if managers:
                 after = managers[-1]
-                activity.heartbeat(after, told)
+                heartbeat.beat(after, told)
             if len(managers) < self._page:
                 return KickoffResult(emails_sent=told)
 
     async def _tell(
-        self, cycle: CycleInput, manager_ids: list[str], now: datetime, gate: asyncio.Semaphore
+        self,
+        cycle: CycleInput,
+        manager_ids: list[str],
+        now: datetime,
+        gate: asyncio.Semaphore,
+        heartbeat: Heartbeat,
     ) -> int:
         """One email to each of these managers not told yet, side by side on the SMTP pool;
         returns how many have been told, now or before."""
@@ -180,12 +196,17 @@ class KickoffActivities:
             if kickoff_key(cycle, manager.id) in told:
                 return 1
             async with gate:
-                return await self._send(cycle, as_person(manager), names, now)
+                return await self._send(cycle, as_person(manager), names, now, heartbeat)
 
         return sum(await asyncio.gather(*(one(m, names) for m, names in to_tell)))
 
     async def _send(
-        self, cycle: CycleInput, manager: Person, names: list[str], now: datetime
+        self,
+        cycle: CycleInput,
+        manager: Person,
+        names: list[str],
+        now: datetime,
+        heartbeat: Heartbeat,
     ) -> int:
         req = EmailRequest(
             key=kickoff_key(cycle, manager.id),
@@ -202,7 +223,7 @@ class KickoffActivities:
             },
         )
         try:
-            outcome = await self._mailer.deliver(req, now)
+            outcome = await self._mailer.deliver(req, now, beat=heartbeat.again)
         except PermanentSmtpError:
             return 0  # recorded in the email log; the other managers still get theirs
         return 1 if outcome.status in ("sent", "already_sent") else 0

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from store import org_changes as changes
-from store.cycles import cycle_policy, units_within
+from store.cycles import cycle_policy, review_ids_of, units_within
 from store.directory import as_person, employees_by_id
 from store.models import Cycle, Employee, OrgChange
 from store.readmodel import write_answer
@@ -102,12 +102,13 @@ class OrgChangeActivities:
                     [p.manager_id for p in people.values() if p.manager_id]
                     + [c.created_by for c in cycle_by_id.values()],
                 )
+                reviews = await review_ids_of(session, [(s.cycle_id, s.employee_id) for s in chunk])
             outcomes = await asyncio.gather(
                 *(
                     _guarded(
                         gate,
                         self._sessions,
-                        self._apply(s, cycle_by_id[s.cycle_id], people, hr, actor),
+                        self._apply(s, cycle_by_id[s.cycle_id], people, hr, actor, reviews),
                     )
                     for s in chunk
                 )
@@ -154,15 +155,19 @@ class OrgChangeActivities:
         people: dict[str, Employee],
         hr: Employee | None,
         actor: Actor,
+        reviews: dict[tuple[str, str], str],
     ) -> Awaitable[object] | None:
-        """The step's call, or None when there is nobody to apply it to."""
-        handle = self._client.get_workflow_handle(review_workflow_id(cycle.id, step.employee_id))
-        if step.kind == "cancel":
-            return handle.execute_update(ReviewWorkflow.cancel, Cancel(actor, LEFT_REASON))
-        if step.kind == "move":
+        """The step's call, or None when there is nobody to apply it to. A review's id is
+        read from the read model, never recomputed: reviews keep the id they started with."""
+        review_id = reviews.get((cycle.id, step.employee_id))
+        if step.kind != "start":
             new = people.get(step.new_manager_id or "")
-            if new is None:
-                return None
+            if review_id is None or (step.kind == "move" and new is None):
+                return None  # no review in this cycle to cancel or move, or nobody to move to
+            handle = self._client.get_workflow_handle(review_id)
+            if step.kind == "cancel":
+                return handle.execute_update(ReviewWorkflow.cancel, Cancel(actor, LEFT_REASON))
+            assert new is not None  # checked above for a move
             return handle.execute_update(
                 ReviewWorkflow.change_manager, ChangeManager(actor, as_person(new))
             )
@@ -172,7 +177,7 @@ class OrgChangeActivities:
         if manager is None or creator is None:
             return None
         inp = ReviewInput(
-            review_id=review_workflow_id(cycle.id, e.id),
+            review_id=review_id or review_workflow_id(cycle.id, e.id),
             cycle_id=cycle.id,
             employee=as_person(e),
             manager=as_person(manager),
@@ -194,14 +199,41 @@ async def _guarded(
     gate: asyncio.Semaphore, sessions: async_sessionmaker, work: Awaitable[object] | None
 ) -> bool:
     """True if the step changed something; False if there was nothing to change (no such
-    review, it ended already, or the person is gone)."""
+    review, it ended already, it was moved already, or the person is gone). Any other
+    error (Temporal unavailable, a deadline) propagates: the activity fails and its retry
+    starts again from the last chunk it heartbeat, every step being idempotent."""
     if work is None:
         return False
     async with gate:
         try:
             answer = await work
-            if isinstance(answer, CommandResult):
-                await write_answer(sessions, answer)
-        except (WorkflowUpdateFailedError, WorkflowAlreadyStartedError, RPCError):
-            return False
+        except WorkflowAlreadyStartedError:
+            return False  # the late joiner's review ran and ended
+        except (WorkflowUpdateFailedError, RPCError) as err:
+            if nothing_to_do(err, also=ALREADY_MOVED):
+                return False
+            raise
+        if isinstance(answer, CommandResult):
+            await write_answer(sessions, answer)
     return True
+
+
+# A move retried after it went through: the review's manager is the new one already (R6).
+ALREADY_MOVED = "R6"
+
+
+def nothing_to_do(err: WorkflowUpdateFailedError | RPCError, *, also: str | None = None) -> bool:
+    """Whether a command to a review failed only because there is nothing left to do: no
+    such workflow (NOT_FOUND), or the review refused because it has already ended
+    (WrongPhase), or, if `also` names it, because of that rule."""
+    if isinstance(err, RPCError):
+        return err.status is RPCStatusCode.NOT_FOUND
+    cause = err.cause
+    if not isinstance(cause, ApplicationError):
+        return False
+    rule = (
+        cause.details[0].get("rule")
+        if cause.details and isinstance(cause.details[0], dict)
+        else None
+    )
+    return cause.type == "WrongPhase" or (also is not None and rule == also)

@@ -38,6 +38,7 @@ from org.csv_import import InvalidFile, Snapshot, parse
 from store import org_changes as changes
 from store.models import OrgChange
 from store.org_sync import SyncPlan, SyncReport, apply_sync, one_import_at_a_time, plan_sync
+from workflows.contracts import OrgChangesInput
 from workflows.ids import org_changes_workflow_id
 from workflows.org_changes import OrgChangesWorkflow
 
@@ -220,7 +221,7 @@ async def _start(temporal: Client, pending: list[str], task_queue: str) -> None:
         try:
             await temporal.start_workflow(
                 OrgChangesWorkflow.run,
-                change_id,
+                OrgChangesInput(change_id),
                 id=org_changes_workflow_id(change_id),
                 task_queue=task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

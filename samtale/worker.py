@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Sequence
+from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
+from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -11,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+import workflows
 from activities.cycle_close import CycleCloseActivities
 from activities.digests import DigestActivities
 from activities.email import EmailActivities
@@ -25,6 +31,7 @@ from store.db import create_engine, session_factory
 from store.migrate import upgrade
 from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
+from workflows.ids import email_task_queue
 from workflows.org_changes import OrgChangesWorkflow
 from workflows.review import ReviewWorkflow
 
@@ -34,15 +41,65 @@ WORKFLOWS: Sequence[type] = (
     ManagerDigestWorkflow,
     OrgChangesWorkflow,
 )
-# The sandbox still guards every call a workflow makes (no clock, no I/O), but our own
-# `workflows` package, deterministic and without mutable globals, is imported once rather
-# than once per workflow run: at a kickoff of thousands that re-import was half the time.
+# Workflow definitions (review, cycle, digest, org_changes) stay inside the sandbox: each run
+# imports them afresh and every clock read, random number or I/O call in them fails the task.
+# Only modules that are pure (no clock, no randomness, no I/O, no mutable globals) and
+# stable pass through, imported once and shared by every run:
+# - contracts: the dataclasses on the wire; the converter needs the host's own classes;
+# - rules, reminders, review_checks: pure functions of the state, the time and the policy
+#   passed in (the review's command checks are rules too);
+# - calendar: the holiday table, built once at import (the `holidays` package reads the
+#   clock when it builds a year, which the sandbox would refuse) and frozen;
+# - ids: string formatting shared with the activities and the API.
+# ruff's banned-api (TID251, pyproject.toml) keeps clocks, randomness and I/O out of all of
+# workflows/, so the passed-through modules are held to the same line by the linter.
+PURE_MODULES = (
+    "workflows.contracts",
+    "workflows.rules",
+    "workflows.reminders",
+    "workflows.review_checks",
+    "workflows.calendar",
+    "workflows.ids",
+)
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
 )
 
 
-def smtp_sender(settings: Settings) -> SmtpSender:
+class _CompiledOnce(SourceFileLoader):
+    """Compiles a workflow module's source once per process, not once per workflow run.
+
+    The sandbox imports each workflow definition afresh for every run (that is its
+    isolation). Without bytecode files (PYTHONDONTWRITEBYTECODE, read-only images) every
+    such import compiled the source again: at a kickoff of 10,000 reviews, two thirds of
+    each review's first task. A code object is immutable, so sharing it keeps the
+    isolation: each run still executes it into a module of its own. Keyed by the file's
+    modification time, so an edited module is compiled again."""
+
+    _codes: dict[tuple[str, int], CodeType] = {}
+
+    def get_code(self, fullname: str) -> CodeType:
+        key = (self.path, os.stat(self.path).st_mtime_ns)
+        code = self._codes.get(key)
+        if code is None:
+            code = super().get_code(fullname)
+            if code is None:
+                raise ImportError(f"no code for {fullname}", name=fullname)
+            self._codes[key] = code
+        return code
+
+
+def compile_workflows_once() -> None:
+    """Route imports from the workflows package's directory through `_CompiledOnce`, in the
+    sandbox and out (the sandbox finds modules through the host's path importer cache)."""
+    for folder in workflows.__path__:
+        path = str(Path(folder))
+        sys.path_importer_cache[path] = FileFinder(path, (_CompiledOnce, SOURCE_SUFFIXES))
+
+
+def smtp_sender(settings: Settings, *, paced: bool = True) -> SmtpSender:
+    """`paced`: the sender spaces its own sends (the bulk activities); the review emails'
+    sender is not, its worker's limits pace it (see email_worker)."""
     return SmtpSender(
         SmtpConfig(
             host=settings.smtp_host,
@@ -55,7 +112,7 @@ def smtp_sender(settings: Settings) -> SmtpSender:
             validate_certs=settings.smtp_validate_certs,
             ca_file=settings.smtp_ca_file,
             pool_size=settings.smtp_pool_size,
-            max_per_second=settings.smtp_max_per_second,
+            max_per_second=settings.smtp_max_per_second if paced else None,
         )
     )
 
@@ -69,13 +126,16 @@ def mail_config(settings: Settings) -> MailConfig:
     )
 
 
-def mailer(settings: Settings, sessions: async_sessionmaker) -> Mailer:
-    return Mailer(smtp=smtp_sender(settings), sessions=sessions, config=mail_config(settings))
+def mailer(settings: Settings, sessions: async_sessionmaker, *, paced: bool = True) -> Mailer:
+    return Mailer(
+        smtp=smtp_sender(settings, paced=paced), sessions=sessions, config=mail_config(settings)
+    )
 
 
-def activities_for(client: Client, settings: Settings, sessions: async_sessionmaker) -> list[Any]:
+def activities_for(
+    client: Client, settings: Settings, sessions: async_sessionmaker, email: EmailActivities
+) -> list[Any]:
     shared = mailer(settings, sessions)
-    email = EmailActivities(shared)
     digests = DigestActivities(mailer=shared, sessions=sessions)
     kickoff = KickoffActivities(
         client=client,
@@ -101,18 +161,76 @@ def activities_for(client: Client, settings: Settings, sessions: async_sessionma
     ]
 
 
+class Workers:
+    """The worker process's two Temporal workers, run and stopped together: the main one
+    (workflows and every activity) and the email one (review emails on their own queue,
+    under the relay's limits). Used like a Worker: `async with`, run(), shutdown()."""
+
+    def __init__(self, main: Worker, email: Worker) -> None:
+        self.main = main
+        self.email = email
+        self.task_queue = main.task_queue
+
+    async def run(self) -> None:
+        runs = [asyncio.create_task(w.run()) for w in (self.main, self.email)]
+        try:
+            await asyncio.gather(*runs)
+        finally:
+            for r in runs:
+                r.cancel()
+            await asyncio.gather(*runs, return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(self.main.shutdown(), self.email.shutdown())
+
+    async def __aenter__(self) -> Workers:
+        await self.main.__aenter__()
+        try:
+            await self.email.__aenter__()
+        except BaseException:
+            await self.main.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await self.email.__aexit__(*exc)
+        finally:
+            await self.main.__aexit__(*exc)
+
+
+def email_worker(client: Client, settings: Settings, email: EmailActivities) -> Worker:
+    """Serves send_email on the review emails' queue. The relay's limits are the worker's:
+    at most smtp_max_per_second sends start per second on the whole queue (the server
+    holds the rest in the queue, where waiting costs no attempt), and no more at once
+    than the SMTP pool has connections, so a started send never waits for a slot and its
+    one-minute attempt is all sending."""
+    return Worker(
+        client,
+        task_queue=email_task_queue(settings.task_queue),
+        activities=[email.send_email],
+        max_concurrent_activities=settings.smtp_pool_size,
+        max_task_queue_activities_per_second=settings.smtp_max_per_second,
+    )
+
+
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker, **options: Any
-) -> Worker:
-    """`options` go to the Worker as they are (tests use them to tune caching)."""
+) -> Workers:
+    """`options` go to the main Worker as they are (tests use them to tune caching)."""
     options.setdefault("workflow_runner", WORKFLOW_RUNNER)
-    return Worker(
+    compile_workflows_once()
+    # Review emails, unpaced: the email worker's limits pace them. The main worker also
+    # serves send_email, for sends scheduled on its queue before the email queue existed.
+    email = EmailActivities(mailer(settings, sessions, paced=False))
+    main = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(client, settings, sessions),
+        activities=activities_for(client, settings, sessions, email),
         **options,
     )
+    return Workers(main, email_worker(client, settings, email))
 
 
 async def connect_client(settings: Settings) -> Client:

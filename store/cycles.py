@@ -156,3 +156,18 @@ async def reports_in_cycle(
 def cycle_policy(cycle: Cycle) -> Policy:
     """The policy the cycle was started with (stored as JSON), or the defaults."""
     return Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+
+
+async def review_ids_of(
+    session: AsyncSession, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The review ids of these (cycle, employee) pairs that have a review, as the read model
+    holds them: reviews started under an earlier id scheme keep their ids (workflows/ids.py)."""
+    if not pairs:
+        return {}
+    rows = await session.execute(
+        select(Review.cycle_id, Review.employee_id, Review.id).where(
+            tuple_(Review.cycle_id, Review.employee_id).in_(list(set(pairs)))
+        )
+    )
+    return {(c, e): rid for c, e, rid in rows.tuples()}

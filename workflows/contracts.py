@@ -239,6 +239,12 @@ class ReviewState:
     version: int = 0
     sent_email_keys: list[str] = field(default_factory=list)
     failed_email_keys: list[str] = field(default_factory=list)
+    # Times the read-model write gave up (the database down for minutes): the review
+    # pauses and writes again later; a count that rises means its read model lags.
+    sync_failures: int = 0
+    # Timed emails dropped unsent: their moment had passed (EmailRequest.useful_until), or
+    # their reason went away (a preparation reminder once that person has prepared).
+    dropped_email_keys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -317,6 +323,20 @@ class CycleInput:
     policy: Policy = field(default_factory=Policy)
     scope: list[str] | None = None  # org unit ids, sub-units included; None: everybody
     employee_ids: list[str] | None = None  # or exactly these employees
+
+
+@dataclass
+class CancelCycle:
+    """HR cancels a running cycle, saying why (every open review is cancelled with it)."""
+
+    reason: str
+
+
+@dataclass
+class OrgChangesInput:
+    """Carry one committed re-import (the org_changes row) into every running cycle."""
+
+    change_id: str
 
 
 @dataclass

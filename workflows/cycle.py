@@ -5,22 +5,19 @@ cancels the cycle; then it keeps the figures."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+
+from workflows.paging import paging
 
 with workflow.unsafe.imports_passed_through():
+    from activities.cycle_close import CycleCloseActivities
+    from activities.kickoff import KickoffActivities
+    from workflows import rules
     from workflows.calendar import OSLO
-    from workflows.contracts import CycleEnd, CycleInput, HrDigestRun, KickoffResult
+    from workflows.contracts import CancelCycle, CycleEnd, CycleInput, HrDigestRun, KickoffResult
+    from workflows.review_checks import refused
     from workflows.rules import local_moment
-
-START_CYCLE_REVIEWS = "start_cycle_reviews"
-SEND_KICKOFF_EMAILS = "send_kickoff_emails"
-FINISH_CYCLE = "finish_cycle"
-SEND_HR_DIGEST = "send_hr_digest"
-PATIENT = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 
 @workflow.defn
@@ -28,11 +25,12 @@ class CycleWorkflow:
     def __init__(self) -> None:
         self._kickoff: KickoffResult | None = None
         self._cancel_reason: str | None = None
+        self._ended = False
 
     @workflow.run
     async def run(self, cycle: CycleInput) -> CycleEnd:
-        started = await _long(START_CYCLE_REVIEWS, cycle, KickoffResult)
-        mailed = await _long(SEND_KICKOFF_EMAILS, cycle, KickoffResult)
+        started = await paging(KickoffActivities.start_cycle_reviews, cycle)
+        mailed = await paging(KickoffActivities.send_kickoff_emails, cycle)
         self._kickoff = KickoffResult(reviews=started.reviews, emails_sent=mailed.emails_sent)
         closes = local_moment(cycle.window_end + timedelta(days=1), 0, OSLO)
         while self._cancel_reason is None and workflow.now() < closes:
@@ -45,16 +43,16 @@ class CycleWorkflow:
             except TimeoutError:
                 if workflow.now() >= digest_at and workflow.now() < closes:
                     year, week, _ = digest_at.astimezone(OSLO).isocalendar()
-                    await _long(
-                        SEND_HR_DIGEST,
+                    await paging(
+                        CycleCloseActivities.send_hr_digest,
                         HrDigestRun(
                             cycle_id=cycle.cycle_id,
                             cycle_name=cycle.name,
                             hr=cycle.hr,
                             week=f"{year}-W{week:02d}",
                         ),
-                        type(None),
                     )
+        self._ended = True
         end = CycleEnd(
             cycle_id=cycle.cycle_id,
             hr=cycle.hr,
@@ -62,7 +60,7 @@ class CycleWorkflow:
             status="cancelled" if self._cancel_reason is not None else "finished",
             reason=self._cancel_reason or "",
         )
-        await _long(FINISH_CYCLE, end, type(None))
+        await paging(CycleCloseActivities.finish_cycle, end)
         return end
 
     @workflow.query
@@ -70,26 +68,28 @@ class CycleWorkflow:
         return self._kickoff
 
     @workflow.update
-    async def cancel(self, reason: str) -> None:
-        """Cancel the whole cycle (HR): every open review is cancelled, each mailing its own."""
-        self._cancel_reason = reason.strip()
+    async def cancel(self, cmd: CancelCycle | str) -> None:
+        """Cancel the whole cycle (HR): every open review is cancelled, each mailing its own.
+        A plain reason is what callers sent before CancelCycle; it still decodes."""
+        self._cancel_reason = _reason(cmd).strip()
 
     @cancel.validator
-    def _check_cancel(self, reason: str) -> None:
-        if self._cancel_reason is not None:
-            raise ApplicationError(
-                "the cycle is already cancelled",
-                {"rule": "phase"},
-                type="WrongPhase",
-                non_retryable=True,
-            )
-        if not reason.strip():
-            raise ApplicationError(
-                "say why the cycle is cancelled",
-                {"rule": "reason"},
-                type="RuleViolation",
-                non_retryable=True,
-            )
+    def _check_cancel(self, cmd: CancelCycle | str) -> None:
+        def check() -> None:
+            if self._cancel_reason is not None:
+                raise rules.WrongPhase("phase", "the cycle is already cancelled")
+            if self._ended:
+                # The window has closed and the cycle is being finished: accepting would
+                # answer 200 and cancel nothing.
+                raise rules.WrongPhase("phase", "the cycle has already ended")
+            if not _reason(cmd).strip():
+                raise rules.Refusal("reason", "say why the cycle is cancelled")
+
+        refused(check)
+
+
+def _reason(cmd: CancelCycle | str) -> str:
+    return cmd if isinstance(cmd, str) else cmd.reason
 
 
 def _next_monday_morning(now: datetime) -> datetime:
@@ -97,15 +97,3 @@ def _next_monday_morning(now: datetime) -> datetime:
     local = now.astimezone(OSLO)
     days = (7 - local.weekday()) % 7 or 7
     return local_moment(local.date() + timedelta(days=days), 8, OSLO)
-
-
-async def _long(name: str, arg: object, result_type: type) -> Any:
-    """A paging activity: hours to finish, a heartbeat every page, retried where it stopped."""
-    return await workflow.execute_activity(
-        name,
-        arg,
-        result_type=result_type,
-        start_to_close_timeout=timedelta(hours=6),
-        heartbeat_timeout=timedelta(minutes=2),
-        retry_policy=PATIENT,
-    )

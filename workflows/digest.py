@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.paging import paging
 
 with workflow.unsafe.imports_passed_through():
+    from activities.digests import DigestActivities
     from workflows.calendar import OSLO
     from workflows.contracts import DigestInput, DigestResult, DigestRun
-
-SEND_MANAGER_DIGESTS = "send_manager_digests"
 
 
 @workflow.defn
@@ -20,11 +20,9 @@ class ManagerDigestWorkflow:
     async def run(self, inp: DigestInput) -> DigestResult:
         local = workflow.now().astimezone(OSLO)
         year, week, _ = local.isocalendar()
-        return await workflow.execute_activity(
-            SEND_MANAGER_DIGESTS,
+        return await paging(
+            DigestActivities.send_manager_digests,
             DigestRun(week=inp.week or f"{year}-W{week:02d}", today=local.date()),
-            result_type=DigestResult,
-            start_to_close_timeout=timedelta(hours=2),
-            heartbeat_timeout=timedelta(minutes=2),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=10)),
+            within=timedelta(hours=2),
+            retry_at_most_every=timedelta(minutes=10),
         )

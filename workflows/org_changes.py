@@ -10,23 +10,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.paging import paging
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import OrgChangesResult
-
-APPLY_ORG_CHANGES = "apply_org_changes"
+    from activities.org_changes import OrgChangeActivities
+    from workflows.contracts import OrgChangesInput, OrgChangesResult
 
 
 @workflow.defn
 class OrgChangesWorkflow:
     @workflow.run
-    async def run(self, change_id: str) -> OrgChangesResult:
-        return await workflow.execute_activity(
-            APPLY_ORG_CHANGES,
-            change_id,
-            result_type=OrgChangesResult,
-            start_to_close_timeout=timedelta(hours=2),
-            heartbeat_timeout=timedelta(minutes=2),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
+    async def run(self, inp: OrgChangesInput | str) -> OrgChangesResult:
+        """A plain change id is what runs started before OrgChangesInput carry; it still
+        decodes, and the activity is called the same way for both."""
+        change_id = inp if isinstance(inp, str) else inp.change_id
+        return await paging(
+            OrgChangeActivities.apply_org_changes, change_id, within=timedelta(hours=2)
         )

@@ -13,7 +13,7 @@ reviews keep; on working days, every entry moves onto a working morning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from workflows.calendar import is_norwegian_holiday
@@ -76,7 +76,12 @@ def plan(
     on_working_days: bool = False,
     is_holiday: HolidayCheck = is_norwegian_holiday,
 ) -> list[Planned]:
-    when = Timing(state.policy, tz, on_working_days, is_holiday)
+    return useful_until(
+        state, _by_phase(state, Timing(state.policy, tz, on_working_days, is_holiday))
+    )
+
+
+def _by_phase(state: ReviewState, when: Timing) -> list[Planned]:
     if state.phase is Phase.SCHEDULING:
         return _scheduling(state, when)
     if state.phase in (Phase.INVITED, Phase.PREPARING):
@@ -288,3 +293,22 @@ def _action(state: ReviewState, action: Action, when: Timing) -> list[Planned]:
             )
         )
     return out
+
+
+# Timed reminders that can no longer help once the meeting has begun.
+_UNTIL_MEETING = frozenset({EmailKind.DAY_BEFORE, EmailKind.PREP_REMINDER})
+
+
+def useful_until(state: ReviewState, planned: list[Planned]) -> list[Planned]:
+    """The moment after which each planned email is dropped, not sent late: the meeting's
+    start for the day-before and preparation reminders; the others stay worth sending
+    (a summary or sign-off reminder, an overdue notice, is still news when late)."""
+    m = state.meeting
+    if m is None:
+        return planned
+    return [
+        Planned(p.at, replace(p.email, useful_until=m.start))
+        if p.email.kind in _UNTIL_MEETING
+        else p
+        for p in planned
+    ]

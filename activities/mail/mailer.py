@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio import activity
 
 from activities.mail.compose import compose, message_id
 from activities.mail.ical import build_ics, invite_for
-from activities.mail.smtp import PermanentSmtpError, SmtpSender, TransientSmtpError
+from activities.mail.smtp import Beat, PermanentSmtpError, SmtpSender, TransientSmtpError
 from activities.mail.templates import render
 from store import emails as log
 from store.db import finish_even_if_cancelled
@@ -41,8 +42,11 @@ class Mailer:
         base = self._config.base_url.rstrip("/")
         return f"{base}{req.context.get('link_path') or f'/reviews/{req.review_id}'}"
 
-    async def deliver(self, req: EmailRequest, now: datetime) -> EmailOutcome:
-        """Raises PermanentSmtpError (recorded as failed) or TransientSmtpError (retry)."""
+    async def deliver(
+        self, req: EmailRequest, now: datetime, *, beat: Beat | None = None
+    ) -> EmailOutcome:
+        """Raises PermanentSmtpError (recorded as failed) or TransientSmtpError (retry).
+        `beat` keeps a bulk activity's heartbeat going while the send waits its turn."""
         c = self._config
         mid = message_id(req.key, c.domain)
         link = self.link(req)
@@ -61,7 +65,7 @@ class Mailer:
             calendar=(build_ics(invite), invite.method) if invite else None,
         )
         try:
-            await self._smtp.send(message)
+            await self._smtp.send(message, beat=beat)
         except PermanentSmtpError as e:
             await self._mark(req.key, log.FAILED, now, str(e))
             raise
@@ -92,3 +96,18 @@ class Mailer:
                 await log.mark(session, key, status=status, now=now, error=error)
 
         await finish_even_if_cancelled(mark())
+
+
+class Heartbeat:
+    """An activity's heartbeat that can be repeated: a paced send heartbeats with the
+    details last given, so a retry still resumes from the activity's own cursor."""
+
+    def __init__(self) -> None:
+        self._details: tuple[object, ...] = ()
+
+    def beat(self, *details: object) -> None:
+        self._details = details
+        activity.heartbeat(*details)
+
+    def again(self) -> None:
+        activity.heartbeat(*self._details)

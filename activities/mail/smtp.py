@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -35,21 +36,32 @@ class SmtpConfig:
     max_per_second: float | None = None
 
 
+Beat = Callable[[], None]
+# A paced send waits in slices this long, calling its beat between them, so the bulk
+# activity it runs in heartbeats while it waits for its turn.
+WAIT_SLICE = 5.0
+
+
 class RateLimit:
-    """At most `per_second` sends, spaced evenly: relays throttle bursts."""
+    """At most `per_second` sends, spaced evenly: relays throttle bursts. Only the bulk
+    activities (kickoff emails, digests) pace themselves here, heartbeating while they
+    wait; the review emails' send_email is paced by its own worker (samtale/worker.py)."""
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second
         self._next = 0.0
         self._lock = asyncio.Lock()
 
-    async def wait(self) -> None:
+    async def wait(self, beat: Beat | None = None) -> None:
         async with self._lock:
             now = time.monotonic()
             delay = self._next - now
             self._next = max(now, self._next) + self._interval
-        if delay > 0:
-            await asyncio.sleep(delay)
+        while delay > 0:
+            await asyncio.sleep(min(delay, WAIT_SLICE))
+            delay -= WAIT_SLICE
+            if beat is not None:
+                beat()
 
 
 class SmtpSender:
@@ -61,10 +73,11 @@ class SmtpSender:
         self._slots = asyncio.Semaphore(config.pool_size)
         self._rate = RateLimit(config.max_per_second) if config.max_per_second else None
 
-    async def send(self, message: Outgoing) -> None:
+    async def send(self, message: Outgoing, *, beat: Beat | None = None) -> None:
+        """`beat` is called while the send waits for its turn under the rate limit."""
         async with self._slots:
             if self._rate:
-                await self._rate.wait()
+                await self._rate.wait(beat)
             client = self._idle.pop() if self._idle else None
             if client is not None:
                 try:

@@ -27,7 +27,7 @@ from store.models import Cycle
 from store.progress import Counts, funnel
 from store.queries import ReviewFilter, list_reviews
 from workflows.calendar import OSLO
-from workflows.contracts import Phase
+from workflows.contracts import CancelCycle, Phase
 from workflows.cycle import CycleWorkflow
 from workflows.ids import cycle_workflow_id
 
@@ -133,7 +133,7 @@ async def cancel(
         raise Conflict(f"cycle {cycle_id} is {cycle.status}", rule="phase")
     try:
         await temporal.get_workflow_handle(cycle_workflow_id(cycle_id)).execute_update(
-            CycleWorkflow.cancel, body.reason
+            CycleWorkflow.cancel, CancelCycle(body.reason)
         )
     except WorkflowUpdateFailedError as e:
         raise from_update_failure(e) from None

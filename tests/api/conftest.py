@@ -12,6 +12,7 @@ from api.auth import issue_token
 from core.settings import Settings
 from tests.factories import EMPLOYEE, HR
 from tests.waiting import eventually
+from workflows.ids import review_workflow_id
 
 Auth = Callable[[str], dict[str, str]]
 
@@ -39,7 +40,7 @@ async def review_id(api: httpx.AsyncClient, auth: Auth) -> str:
         },
     )
     assert r.status_code == 201, r.text
-    review = f"review-{cycle_id}-{EMPLOYEE.id}"
+    review = review_workflow_id(cycle_id, EMPLOYEE.id)
 
     # The workflow writes its first read-model row moments after it starts.
     async def visible() -> bool:

@@ -20,6 +20,7 @@ from samtale.mailsink import MailSink
 from samtale.worker import build_worker
 from tests.factories import EMPLOYEE, HR, MANAGER, kinds, working_slot
 from tests.waiting import eventually, mail_arrived
+from workflows.ids import review_workflow_id
 
 
 @pytest_asyncio.fixture
@@ -54,7 +55,7 @@ async def test_a_cycle_on_the_dev_server_invites_and_refuses_without_a_trace(
         },
     )
     assert r.status_code == 201, r.text
-    review = f"review-{cycle}-{EMPLOYEE.id}"
+    review = review_workflow_id(cycle, EMPLOYEE.id)
     manager = auth(settings, MANAGER.id)
 
     async def listed() -> bool:

@@ -15,9 +15,11 @@ from core.settings import Settings
 from org.csv_import import parse
 from samtale.mailsink import MailSink
 from store import org_changes
+from store.cycles import review_ids_of
 from store.models import Cycle, Review
 from store.org_sync import sync_org
 from tests.factories import HR
+from tests.importing import CSV, confirmed_import
 from tests.waiting import eventually, mail_arrived
 from tests.workflows.recording import record_history
 from workflows.ids import org_changes_workflow_id
@@ -29,21 +31,12 @@ M2 = "m2,Siri Moe,siri@example.no,en,ceo,Drift,Konsern,,\n"
 E1 = "e1,Kari Hansen,kari@example.no,nb,m1,Salg,Konsern,,\n"
 E2 = "e2,Per Berg,per@example.no,nb,m1,Salg,Konsern,,\n"
 V1 = HEADER + CEO + M1 + M2 + E1 + E2
-CSV = {"Content-Type": "text/csv"}
-
-
-async def confirmed_import(api: httpx.AsyncClient, text: str, hr: dict[str, str]) -> httpx.Response:
-    """An import HR has looked at and confirmed: these files take people away."""
-    preview = await api.post(
-        "/imports/employees", content=text, params={"dry_run": "true"}, headers=hr | CSV
-    )
-    confirm = {"confirm": preview.json()["confirmation"]}
-    return await api.post("/imports/employees", content=text, params=confirm, headers=hr | CSV)
 
 
 async def review(sessions: async_sessionmaker, cycle: str, employee: str) -> Review | None:
     async with sessions() as session:
-        return await session.get(Review, f"review-{cycle}-{employee}")
+        ids = await review_ids_of(session, [(cycle, employee)])
+        return await session.get(Review, ids[(cycle, employee)]) if ids else None
 
 
 async def test_a_reimport_carries_joiners_leavers_and_new_managers_into_the_cycle(

@@ -20,14 +20,21 @@ from workflows.contracts import (
     CompleteAction,
     NewAction,
     Phase,
+    Policy,
     RecordOutcome,
     ReviewState,
     SignOff,
     SubmitPreparation,
     SubmitSummary,
 )
+from workflows.reminders import Timing
 from workflows.review import ReviewWorkflow
 from workflows.rules import local_moment
+
+# Reminders and notices go out at 08:00 Oslo time on working days: a reminder ahead of an
+# event on the last working day on or before its date, a notice after one on the next
+# working morning (the same pure timing the plan uses, tested at its edges on its own).
+WHEN = Timing(Policy(), OSLO, on_working_days=True)
 
 
 async def start(env: WorkflowEnvironment, worker: Worker) -> WorkflowHandle:
@@ -67,15 +74,18 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
     handle = await start(env, worker)
     t0 = (await handle.describe()).start_time.astimezone(UTC)
 
-    # Unscheduled for 22 days: reminders to the manager at day 7 and 14, HR told at day 21.
-    await sleep_until(env, t0 + timedelta(days=22))
+    # Unscheduled for three weeks: reminders to the manager after 7 and 14 days, HR told
+    # after 21, each on the next working morning.
+    escalated_at = WHEN.after(t0 + timedelta(days=21))
+    await sleep_until(env, escalated_at + timedelta(minutes=5))
+    await mail_arrived(sink, "scheduling_escalation")
     reminders = by_kind(sink, "schedule_reminder")
     assert [m["To"].addresses[0].addr_spec for m in reminders] == [MANAGER.email] * 2
-    assert_at(reminders[0], t0 + timedelta(days=7))
-    assert_at(reminders[1], t0 + timedelta(days=14))
+    assert_at(reminders[0], WHEN.after(t0 + timedelta(days=7)))
+    assert_at(reminders[1], WHEN.after(t0 + timedelta(days=14)))
     (escalation,) = by_kind(sink, "scheduling_escalation")
     assert escalation["To"].addresses[0].addr_spec == HR.email
-    assert_at(escalation, t0 + timedelta(days=21))
+    assert_at(escalation, escalated_at)
 
     now = await env.get_current_time()
     start_at = working_slot(now + timedelta(days=20))
@@ -94,21 +104,22 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
     await sleep_until(env, start_at + timedelta(minutes=5))
     prep = by_kind(sink, "prep_reminder")
     assert [m["To"].addresses[0].addr_spec for m in prep] == [MANAGER.email] * 2
-    assert_at(prep[0], start_at - timedelta(days=7))
-    assert_at(prep[1], start_at - timedelta(days=2))
+    assert_at(prep[0], WHEN.ahead(start_at - timedelta(days=7)))
+    assert_at(prep[1], WHEN.ahead(start_at - timedelta(days=2)))
     assert prep[0]["Content-Language"] == "nb"
     day_before = by_kind(sink, "day_before")
     assert sorted(m["To"].addresses[0].addr_spec for m in day_before) == sorted(
         [EMPLOYEE.email, MANAGER.email]
     )
-    assert_at(day_before[0], start_at - timedelta(days=1))
+    assert_at(day_before[0], WHEN.ahead(start_at - timedelta(days=1)))
     assert (await handle.query(ReviewWorkflow.state)).phase is Phase.AWAITING_SUMMARY
 
     # The summary is late: the manager is reminded 2 days after the meeting ends.
     await handle.execute_update(ReviewWorkflow.record_outcome, RecordOutcome(manager, held=True))
-    await sleep_until(env, start_at + timedelta(days=3))
-    (late,) = by_kind(sink, "summary_reminder")
-    assert_at(late, start_at + timedelta(hours=1, days=2))
+    late_at = WHEN.after(start_at + timedelta(hours=1, days=2))
+    await sleep_until(env, late_at + timedelta(minutes=5))
+    (late,) = await arrived(sink, "summary_reminder")
+    assert_at(late, late_at)
 
     today = (await env.get_current_time()).astimezone(OSLO).date()
     early, later = today + timedelta(days=30), today + timedelta(days=60)
@@ -127,21 +138,28 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
         0
     ].addr_spec == EMPLOYEE.email
     signoff_at = await env.get_current_time()
-    await sleep_until(env, signoff_at + timedelta(days=4))
-    (signoff_reminder,) = by_kind(sink, "signoff_reminder")
-    assert_at(signoff_reminder, signoff_at + timedelta(days=3))
+    reminded_at = WHEN.after(signoff_at + timedelta(days=3))
+    await sleep_until(env, reminded_at + timedelta(minutes=5))
+    (signoff_reminder,) = await arrived(sink, "signoff_reminder")
+    assert_at(signoff_reminder, reminded_at)
     await handle.execute_update(ReviewWorkflow.sign_off, SignOff(employee))
 
     # The employee's action is done early; the manager's runs over and is chased.
     await handle.execute_update(ReviewWorkflow.complete_action, CompleteAction(employee, 1))
-    await sleep_until(env, local_moment(later + timedelta(days=23), 9, OSLO))
+    notices = [WHEN.after(local_moment(later + timedelta(days=n), 8, OSLO)) for n in (1, 8, 22)]
+    await sleep_until(env, notices[-1] + timedelta(hours=1))
+    await mail_arrived(sink, "action_overdue", count=3)
     soon = by_kind(sink, "action_due_soon")
     assert [m["To"].addresses[0].addr_spec for m in soon] == [MANAGER.email]
-    assert_at(soon[0], local_moment(later - timedelta(days=7), 8, OSLO))
+    assert_at(soon[0], WHEN.ahead(local_moment(later - timedelta(days=7), 8, OSLO)))
     overdue = by_kind(sink, "action_overdue")
-    assert [sent_at(m) for m in overdue] == [
-        local_moment(later + timedelta(days=n), 8, OSLO).astimezone(UTC) for n in (1, 8, 22)
+    assert [sent_at(m) for m in overdue] == [n.astimezone(UTC) for n in notices]
+    timed = [
+        m for m in sink.messages if m["X-Samtale-Kind"] not in ("invitation", "signoff_request")
     ]
+    assert {
+        (sent_at(m).astimezone(OSLO).hour, sent_at(m).astimezone(OSLO).weekday() < 5) for m in timed
+    } == {(8, True)}
     await handle.execute_update(ReviewWorkflow.complete_action, CompleteAction(manager, 2))
     final: ReviewState = await handle.result()
 

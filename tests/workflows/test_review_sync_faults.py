@@ -1,0 +1,74 @@
+"""A review whose read model cannot be written does not retry for ever in silence: the write
+gives up after a few minutes, the review says so (log, state, timeline), pauses and writes
+again later, losing nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from core.settings import Settings
+from samtale.worker import build_worker
+from store.queries import review_detail
+from tests.factories import review_input
+from tests.waiting import eventually
+from workflows.review import ReviewWorkflow
+
+
+class DatabaseDown:
+    """The worker's session factory, with the database unreachable until `down` is False."""
+
+    def __init__(self, real: async_sessionmaker) -> None:
+        self._real = real
+        self.down = True
+
+    def __call__(self, **kw: Any) -> Any:
+        self._check()
+        return self._real(**kw)
+
+    def begin(self) -> Any:
+        self._check()
+        return self._real.begin()
+
+    def _check(self) -> None:
+        if self.down:
+            raise OperationalError("connect", None, ConnectionRefusedError("database down"))
+
+
+async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: async_sessionmaker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    db = DatabaseDown(sessions)
+    async with build_worker(time_env.client, settings, cast(async_sessionmaker, db)):
+        inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
+        handle = await time_env.client.start_workflow(
+            ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
+        )
+        await time_env.sleep(timedelta(minutes=10))  # past the write's last attempt
+
+        async def gave_up() -> bool:
+            return (await handle.query(ReviewWorkflow.state)).sync_failures == 1
+
+        await eventually(gave_up, "the review to say its read-model write gave up")
+        assert [r for r in caplog.records if "could not be written" in r.getMessage()]
+        db.down = False
+        await time_env.sleep(timedelta(minutes=20))  # past the pause
+
+        async def written() -> bool:
+            async with sessions() as session:
+                detail = await review_detail(session, inp.review_id)
+            return detail is not None and [e.kind for e in detail.events] == [
+                "started",
+                "sync_failed",
+            ]
+
+        await eventually(written, "the review and its timeline in the read model")

@@ -1,0 +1,101 @@
+"""The worker's sandbox guards workflow code: a workflow in the `workflows` package that reads
+the clock, draws a random number, makes a uuid4 or opens a file fails there, instead of running
+silently and breaking replay a year later."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from importlib.abc import MetaPathFinder
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from samtale.worker import WORKFLOW_RUNNER
+
+PROBE = "workflows.sandbox_probe"
+# A workflow that calls each forbidden function and says, per call, whether it was refused.
+SOURCE = """
+import random
+import time
+import uuid
+from datetime import datetime
+
+from temporalio import workflow
+
+CALLS = {
+    "datetime.now": lambda: datetime.now(),
+    "time.time": lambda: time.time(),
+    "random.random": lambda: random.random(),
+    "uuid.uuid4": lambda: uuid.uuid4(),
+    "open": lambda: open(__file__),
+}
+
+
+@workflow.defn(sandboxed=True)
+class ForbiddenCalls:
+    @workflow.run
+    async def run(self) -> dict[str, str]:
+        out = {}
+        for name, call in CALLS.items():
+            try:
+                call()
+                out[name] = "ran"
+            except Exception as e:
+                out[name] = type(e).__name__
+        return out
+"""
+
+
+class _ProbeFinder(MetaPathFinder):
+    """Finds the probe module as `workflows.sandbox_probe`, inside the workflows package's
+    namespace (where the worker's passthrough list is judged), in the sandbox and out."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != PROBE:
+            return None
+        return importlib.util.spec_from_file_location(fullname, self._path)
+
+
+@pytest.fixture
+def probe_workflow(tmp_path: Path) -> Iterator[Any]:
+    source = tmp_path / "sandbox_probe.py"
+    source.write_text(SOURCE)
+    finder = _ProbeFinder(source)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield importlib.import_module(PROBE).ForbiddenCalls
+    finally:
+        sys.meta_path.remove(finder)
+        sys.modules.pop(PROBE, None)
+
+
+async def test_a_workflow_calling_forbidden_functions_is_refused_each_call(
+    time_env: WorkflowEnvironment, probe_workflow: Any
+) -> None:
+    queue = f"sandbox-{uuid.uuid4()}"
+    async with Worker(
+        time_env.client,
+        task_queue=queue,
+        workflows=[probe_workflow],
+        workflow_runner=WORKFLOW_RUNNER,
+    ):
+        outcome = await time_env.client.execute_workflow(
+            probe_workflow.run, id=f"probe-{uuid.uuid4()}", task_queue=queue
+        )
+    assert outcome == {
+        name: "RestrictedWorkflowAccessError"
+        for name in ("datetime.now", "time.time", "random.random", "uuid.uuid4", "open")
+    }

@@ -1,0 +1,103 @@
+"""What every part of the review workflow shares: its state and the bookkeeping of a change.
+
+A change records a timeline event (which bumps the version), may enter a phase and
+may queue an email; the loop in workflows/review.py persists and mails what these
+leave behind, and the commands in workflows/review_commands.py answer with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import (
+        TERMINAL_PHASES,
+        CommandResult,
+        EmailKind,
+        EmailRequest,
+        Phase,
+        ReviewInput,
+        ReviewState,
+        TimelineEvent,
+    )
+    from workflows.reminders import email
+
+# Patches: each changes what a running review does, so histories before it replay the old way.
+TELL_HR_UNDELIVERABLE = "tell-hr-undeliverable"
+TELL_MANAGER_CANCELLED = "tell-manager-cancelled"
+ANSWER_BEFORE_SYNC = "answer-before-sync"
+DROP_STALE_EMAILS = "drop-stale-emails"
+
+
+class ReviewCore:
+    """The review's state, its pending timeline events and emails, and how a change is
+    recorded. Not a workflow by itself: ReviewWorkflow (workflows/review.py) is."""
+
+    def __init__(self, inp: ReviewInput) -> None:
+        now = workflow.now()
+        self._s = ReviewState(
+            review_id=inp.review_id,
+            cycle_id=inp.cycle_id,
+            employee=inp.employee,
+            manager=inp.manager,
+            hr=inp.hr,
+            policy=inp.policy,
+            phase=Phase.SCHEDULING,
+            started_at=now,
+            phase_since=now,
+        )
+        self._window_end: date | None = inp.window_end
+        self._events: list[TimelineEvent] = []
+        self._outbox: list[EmailRequest] = []
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._withdrawn: set[str] = set()  # in-flight sends cancelled as moot
+        self._synced = -1
+        self._record("started")
+        if inp.registered:
+            # The kickoff already wrote this first row and event (see ReviewInput).
+            self._events.clear()
+            self._synced = self._s.version
+
+    def _record(self, kind: str, *, actor: str | None = None, detail: str = "") -> None:
+        self._s.version += 1
+        self._events.append(
+            TimelineEvent(
+                seq=self._s.version, at=workflow.now(), kind=kind, actor_id=actor, detail=detail
+            )
+        )
+
+    def _enter(self, phase: Phase) -> None:
+        self._s.phase = phase
+        self._s.phase_since = workflow.now()
+        if phase in TERMINAL_PHASES:
+            self._s.ended_at = workflow.now()
+
+    def _mail(self, key: str, kind: EmailKind, *, cc_manager: bool = True, **extra: Any) -> None:
+        to, cc = self._s.employee, [self._s.manager] if cc_manager else []
+        self._outbox.append(email(self._s, key=key, kind=kind, to=to, cc=cc, extra=extra))
+
+    def _withdraw(self, occasion_prefix: str, role: str) -> None:
+        """Cancel in-flight sends that have become moot, e.g. a preparation reminder to
+        someone who has just prepared; each is then recorded as dropped."""
+        prefix = f"{self._s.review_id}:{occasion_prefix}"
+        for key, task in list(self._inflight.items()):
+            if key.startswith(prefix) and key.endswith(f":{role}") and key not in self._withdrawn:
+                if not workflow.patched(DROP_STALE_EMAILS):
+                    return
+                self._withdrawn.add(key)
+                task.cancel()
+
+    async def _answer(self) -> CommandResult:
+        """An accepted command answers at once with the state and the events not yet in the
+        read model; the caller (the API) writes them, and the loop's sync stays the durable,
+        version-checked backstop. Before this patch an update returned only once the sync
+        activity had run: a second workflow task and an activity on every command's path."""
+        if workflow.patched(ANSWER_BEFORE_SYNC):
+            return CommandResult(state=self._s, events=list(self._events))
+        v = self._s.version
+        await workflow.wait_condition(lambda: self._synced >= v)
+        return CommandResult(state=self._s)
