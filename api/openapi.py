@@ -1,11 +1,12 @@
 """OpenAPI that tells the truth: readable operation ids, and each operation's error answers.
 
-The errors are declared here, in one place, rather than on every route: what any route
-can answer follows from what it depends on (a token: 401; HR: 403; a path id: 404;
-parameters or a body: 422, and 400 for a body that is not JSON); what only some can
-answer (a refused command, a conflict) is listed by operation id in `RAISES`. The fuzz
-test (tests/api/test_fuzz.py) holds every answer to these declarations. Every
-operation declares 500 too: the last-resort handler's shape, which no request should see.
+The errors are declared here, in one place, rather than on every route: what any
+route can answer follows from what it depends on (the database: 503; a token: 401;
+HR: 403; a path id: 404; parameters or a body: 422, and 400 for a body that is not
+JSON); what only some can answer (a refused command, a conflict) is listed by
+operation id in `RAISES`. The fuzz test (tests/api/test_fuzz.py) holds every answer
+to these declarations. Every operation declares 500 too: the last-resort handler's
+shape, which no request should see.
 """
 
 from __future__ import annotations
