@@ -51,14 +51,16 @@ Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Language = Literal["nb", "en"]
 
 # Path and query parameters.
+# review:{cycle}:{employee} with '%' and ':' escaped in each part (workflows/ids.py), or
+# review-{cycle}-{employee} for reviews started before that scheme.
 ReviewId = Annotated[
     str,
     Path(
         min_length=1,
         max_length=160,
-        pattern=ID_PATTERN,
-        description="review-{cycle id}-{employee id}",
-        examples=["review-2027-e-1"],
+        pattern=r"^[A-Za-z0-9._:%-]+$",
+        description="the review's id, as GET /reviews lists it",
+        examples=["review:2027:e-1"],
     ),
 ]
 EmployeeId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]

@@ -47,6 +47,14 @@ async def test_a_review_id_past_160_characters_is_422_before_any_lookup(
     assert past.status_code == 422
 
 
+@pytest.mark.parametrize("review_id", ["review:2027:e-100", "review:2027:a%3Ab", "review-2027-e-1"])
+async def test_review_ids_of_either_scheme_are_looked_up(
+    bare_api: httpx.AsyncClient, auth: Auth, review_id: str
+) -> None:
+    r = await bare_api.get(f"/reviews/{review_id}", headers=auth(HR.id))
+    assert r.status_code == 404, r.text  # looked up (there is none), not refused as invalid
+
+
 async def test_an_employee_batch_takes_one_to_a_thousand(
     bare_api: httpx.AsyncClient, auth: Auth
 ) -> None:
