@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from api import errors
+from api.openapi import declare_errors, operation_id
 from api.routes import actions, cycles, email_templates, employees, imports, reviews
 from core.settings import Settings
 from core.temporal import connect
@@ -51,14 +52,16 @@ def create_app(
         summary="Annual employee development conversations (medarbeidersamtaler)",
         version="0.1.0",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.temporal = temporal
     app.state.clock = clock or _system_clock
     errors.install(app)
-    for module in (employees, imports, cycles, reviews, actions, email_templates):
-        app.include_router(module.router)
+    routers = [m.router for m in (employees, imports, cycles, reviews, actions, email_templates)]
+    for router in routers:
+        app.include_router(router)
 
     if settings.env == "development":
         # The dev stack's mail sink writes here; serving it saves a newcomer a file browser.
@@ -71,4 +74,5 @@ def create_app(
         """Liveness: the process answers."""
         return {"status": "ok"}
 
+    declare_errors(app, [*app.router.routes, *(r for router in routers for r in router.routes)])
     return app

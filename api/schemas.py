@@ -1,4 +1,9 @@
-"""Request and response bodies. Datetimes must carry an offset; they are answered in UTC."""
+"""Request and response bodies, and the bounds of every parameter.
+
+Every string has a maximum length and every number and date a range, so no input can
+reach the database or the engine out of bounds. Datetimes sent must carry an offset;
+datetimes answered carry Europe/Oslo's (as the emails show them).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,30 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi import Body, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from workflows.contracts import LocationKind, Policy
+from workflows.calendar import OSLO
+from workflows.contracts import EmailKind, LocationKind, Policy
 
 T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # what samtale plans within
+ID_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+
 def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give the time with its offset, e.g. 2027-02-15T10:00:00+01:00")
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"give a time between {FIRST_DAY} and {LAST_DAY}")
     return value.astimezone(UTC)
+
+
+def _in_oslo(value: datetime) -> datetime:
+    return value.astimezone(OSLO)
 
 
 def _email(value: str) -> str:
@@ -27,9 +44,31 @@ def _email(value: str) -> str:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
-Email = Annotated[str, AfterValidator(_email)]
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+OsloDatetime = Annotated[datetime, AfterValidator(_in_oslo)]  # answers: Oslo's offset
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Language = Literal["nb", "en"]
+
+# Path and query parameters.
+# review:{cycle}:{employee} with '%' and ':' escaped in each part (workflows/ids.py), or
+# review-{cycle}-{employee} for reviews started before that scheme.
+ReviewId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=160,
+        pattern=r"^[A-Za-z0-9._:%-]+$",
+        description="the review's id, as GET /reviews lists it",
+        examples=["review:2027:e-1"],
+    ),
+]
+EmployeeId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
+ActionNumber = Annotated[int, Path(ge=1, le=10_000, description="the action's number, from 1")]
+Kind = Annotated[EmailKind, Path()]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+IdFilter = Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -43,6 +82,26 @@ class EmployeeIn(Strict):
     language: Language = "nb"
     manager_id: Id | None = None
     is_hr: bool = False
+
+
+EmployeesIn = Annotated[
+    list[EmployeeIn],
+    Body(
+        min_length=1,
+        max_length=1000,
+        examples=[
+            [
+                {
+                    "id": "e-9",
+                    "name": "Nora Dahl",
+                    "email": "nora.dahl@example.no",
+                    "language": "nb",
+                    "manager_id": "m-1",
+                }
+            ]
+        ],
+    ),
+]
 
 
 class EmployeeOut(BaseModel):
@@ -62,23 +121,46 @@ class PolicyIn(Strict):
     notice_days: int | None = Field(default=None, ge=1, le=60)
     min_duration_minutes: int | None = Field(default=None, ge=15, le=240)
     scheduling_deadline_days: int | None = Field(default=None, ge=1, le=365)
-    schedule_reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = None
-    prep_reminder_days: list[Annotated[int, Field(ge=1, le=60)]] | None = None
+    schedule_reminder_days: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(
+        default=None, max_length=20
+    )
+    prep_reminder_days: list[Annotated[int, Field(ge=1, le=60)]] | None = Field(
+        default=None, max_length=20
+    )
     summary_reminder_days: int | None = Field(default=None, ge=1, le=60)
     signoff_reminder_days: int | None = Field(default=None, ge=1, le=60)
     action_reminder_days: int | None = Field(default=None, ge=1, le=60)
-    overdue_notice_days: list[Annotated[int, Field(ge=1, le=365)]] | None = None
+    overdue_notice_days: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(
+        default=None, max_length=20
+    )
 
     def apply(self) -> Policy:
         return Policy(**self.model_dump(exclude_none=True))
 
 
 class CycleIn(Strict):
+    """A cycle; the example starts one review only, for the demo organisation's e-1."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "try-2027",
+                    "name": "Medarbeidersamtaler 2027 (try-out)",
+                    "year": 2027,
+                    "window_start": "2027-01-04",
+                    "window_end": "2027-12-17",
+                    "employee_ids": ["e-1"],
+                }
+            ]
+        },
+    )
     id: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=2000, le=2100)
-    window_start: date
-    window_end: date
+    window_start: Day
+    window_end: Day
     scope: list[Id] | None = Field(
         default=None,
         description="Org units whose employees (sub-units included) get a review; "
@@ -121,10 +203,24 @@ class CycleProgress(CycleOut):
 
 
 class CancelCycleIn(Strict):
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, examples=["started by mistake"])
 
 
 class ScheduleIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "start": "2027-03-02T10:00:00+01:00",
+                    "duration_minutes": 60,
+                    "location_kind": "meeting_room",
+                    "location_text": "Fjordrommet",
+                }
+            ]
+        },
+    )
+
     start: AwareDatetime
     duration_minutes: int = Field(ge=1, le=24 * 60)
     location_kind: LocationKind
@@ -138,20 +234,34 @@ class OutcomeIn(Strict):
 class ActionIn(Strict):
     title: str = Field(max_length=500)
     owner_id: Id
-    due: date
+    due: Day
 
 
 class SummaryIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "We talked about the year and agreed on one course.",
+                    "actions": [
+                        {"title": "Take the course", "owner_id": "e-1", "due": "2027-06-30"}
+                    ],
+                }
+            ]
+        },
+    )
+
     summary: str = Field(max_length=20_000)
-    actions: list[ActionIn] = Field(default_factory=list)
+    actions: list[ActionIn] = Field(default_factory=list, max_length=50)
 
 
 class CancelIn(Strict):
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500, examples=["the employee has left"])
 
 
 class MeetingOut(BaseModel):
-    start: datetime
+    start: OsloDatetime
     duration_minutes: int
     location_kind: str
     location_text: str
@@ -166,12 +276,12 @@ class ActionOut(BaseModel):
     owner_id: str
     manager_id: str
     due: date
-    done_at: datetime | None
+    done_at: OsloDatetime | None
     overdue: bool
 
 
 class EventOut(BaseModel):
-    at: datetime
+    at: OsloDatetime
     kind: str
     actor_id: str | None
     detail: str
@@ -185,7 +295,7 @@ class EmailOut(BaseModel):
     status: str
     attempts: int
     last_error: str | None
-    sent_at: datetime | None
+    sent_at: OsloDatetime | None
 
 
 class ReviewItem(BaseModel):
@@ -196,8 +306,8 @@ class ReviewItem(BaseModel):
     manager_id: str
     org_unit: str | None
     phase: str
-    phase_since: datetime
-    meeting_start: datetime | None
+    phase_since: OsloDatetime
+    meeting_start: OsloDatetime | None
 
     @classmethod
     def from_row(cls, r: Any, employee_name: str) -> ReviewItem:
@@ -218,16 +328,16 @@ class ReviewOut(BaseModel):
     id: str
     cycle_id: str
     phase: str
-    phase_since: datetime
-    started_at: datetime
+    phase_since: OsloDatetime
+    started_at: OsloDatetime
     employee: EmployeeOut
     manager: EmployeeOut
     meeting: MeetingOut | None
     employee_prepared: bool
     manager_prepared: bool
     summary: str | None = Field(description="Shown only to the employee and the manager")
-    signed_off_at: datetime | None
-    ended_at: datetime | None
+    signed_off_at: OsloDatetime | None
+    ended_at: OsloDatetime | None
     cancel_reason: str | None
     actions: list[ActionOut]
     timeline: list[EventOut]
@@ -239,6 +349,16 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class Preview(BaseModel):
+    """An email as its recipient would get it, filled with sample data."""
+
+    kind: EmailKind
+    language: str
+    subject: str
+    text: str
+    html: str
 
 
 # Organisation imports (api/routes/imports.py, api/org_import.py)
@@ -315,7 +435,7 @@ class ImportOut(BaseModel):
     """One applied import, as the log keeps it."""
 
     id: str
-    at: datetime
+    at: OsloDatetime
     by: str
     file_digest: str
     rows: int

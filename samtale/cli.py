@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     api.add_argument("--port", type=int, default=8000)
     token = sub.add_parser("token", help="print a bearer token for an employee")
     token.add_argument("employee_id")
-    sub.add_parser("migrate", help="bring the database to the newest schema")
+    sub.add_parser(
+        "migrate", help="bring the database to the newest schema (once per release, first)"
+    )
     add = sub.add_parser("add-employees", help="add employees from a JSON list")
     add.add_argument("file", type=Path)
     hr = sub.add_parser("hr", help="HR operator commands, through the API")
@@ -126,12 +128,17 @@ async def _manager_digest(settings: Settings, on: bool, weekday: int, hour: int)
 
 
 async def _migrate(settings: Settings) -> None:
-    from store.db import create_engine
-    from store.migrate import upgrade
+    from store.migrate import migrate
 
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    await engine.dispose()
+    await migrate(settings.database_url)
+    print(f"database at the newest schema: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 async def _add_employees(settings: Settings, file: Path) -> int:

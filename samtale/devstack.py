@@ -23,7 +23,7 @@ from samtale.demo import DEMO, seed_demo
 from samtale.mailsink import MailSink
 from samtale.worker import build_worker
 from store.db import create_engine, session_factory
-from store.migrate import upgrade
+from store.migrate import migrate
 
 
 def start_temporal(settings: Settings, data: Path) -> subprocess.Popen[bytes]:
@@ -64,11 +64,12 @@ async def wait_for_temporal(settings: Settings, server: subprocess.Popen[bytes])
 async def run_dev(settings: Settings, *, api_port: int = 8000) -> None:
     data = Path(settings.data_dir)
     data.mkdir(parents=True, exist_ok=True)
+    # The release step first, as in production: the worker and the API never migrate.
+    await migrate(settings.database_url)
     server = start_temporal(settings, data)
     sink = MailSink(port=settings.smtp_port, folder=data / "mail").start()
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
         sessions = session_factory(engine)
         seeded = await seed_demo(sessions)
         client = await wait_for_temporal(settings, server)

@@ -28,7 +28,6 @@ from activities.readmodel import ReadModelActivities
 from core.settings import Settings
 from core.temporal import connect
 from store.db import create_engine, session_factory
-from store.migrate import upgrade
 from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
 from workflows.ids import email_task_queue
@@ -239,7 +238,6 @@ async def connect_client(settings: Settings) -> Client:
 
 async def run_worker(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
-    await upgrade(engine)
     client = await connect_client(settings)
     worker = build_worker(client, settings, session_factory(engine))
     try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import CurrentUser, NowDep, SessionDep
 from api.reviews_view import action_out, oslo_today
-from api.schemas import ActionOut, Page
+from api.schemas import ActionOut, Limit, Offset, Page
 from store.queries import ActionStatus, list_actions
 
 router = APIRouter(prefix="/actions", tags=["actions"])
@@ -21,8 +21,8 @@ async def list_(
     now: NowDep,
     scope: Literal["team", "mine"] = "team",
     status: ActionStatus = ActionStatus.OPEN,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ActionOut]:
     """`team`: actions from your reports' reviews (you as manager); `mine`: those you own.
 

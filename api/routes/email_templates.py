@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from activities.mail.samples import sample_context
 from activities.mail.templates import render
 from api.deps import CurrentUser, HrUser, SettingsDep
-from api.schemas import Language
+from api.schemas import Kind, Language, Preview
 from workflows.contracts import EmailKind
 
 router = APIRouter(prefix="/email-templates", tags=["email"])
-
-
-class Preview(BaseModel):
-    kind: EmailKind
-    language: str
-    subject: str
-    text: str
-    html: str
 
 
 @router.get("", response_model=list[EmailKind])
@@ -30,7 +21,7 @@ async def kinds(me: CurrentUser) -> list[EmailKind]:
 
 @router.get("/{kind}/preview", response_model=Preview)
 async def preview(
-    kind: EmailKind, settings: SettingsDep, me: HrUser, language: Language = "nb"
+    kind: Kind, settings: SettingsDep, me: HrUser, language: Language = "nb"
 ) -> Preview:
     """The email as a recipient would get it, filled with sample data (HR)."""
     link = f"{settings.base_url.rstrip('/')}/reviews/review-2027-e-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
@@ -13,9 +13,14 @@ from api.deps import CurrentUser, NowDep, SessionDep, SessionsDep, TemporalDep
 from api.errors import NotFound, from_rpc_error, from_update_failure
 from api.reviews_view import can_see, review_out
 from api.schemas import (
+    ActionNumber,
     CancelIn,
+    IdFilter,
+    Limit,
+    Offset,
     OutcomeIn,
     Page,
+    ReviewId,
     ReviewItem,
     ReviewOut,
     ScheduleIn,
@@ -46,12 +51,12 @@ router = APIRouter(prefix="/reviews", tags=["reviews"])
 async def list_(
     session: SessionDep,
     me: CurrentUser,
-    cycle_id: str | None = None,
+    cycle_id: IdFilter = None,
     phase: Phase | None = None,
-    manager_id: str | None = None,
-    employee_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    manager_id: IdFilter = None,
+    employee_id: IdFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ReviewItem]:
     """Reviews you may see (HR: all; others: those you are in), filtered and paged."""
     f = ReviewFilter(
@@ -67,7 +72,7 @@ async def list_(
 
 
 @router.get("/{review_id}", response_model=ReviewOut)
-async def get(review_id: str, session: SessionDep, me: CurrentUser, now: NowDep) -> ReviewOut:
+async def get(review_id: ReviewId, session: SessionDep, me: CurrentUser, now: NowDep) -> ReviewOut:
     """Where a review stands: phase, meeting, actions, timeline and every email sent."""
     return review_out(await _visible(session, review_id, me), me, now)
 
@@ -126,25 +131,25 @@ def _meeting(me: Employee, body: ScheduleIn) -> ScheduleMeeting:
 
 
 @router.post("/{review_id}/schedule", response_model=ReviewOut)
-async def schedule(review_id: str, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
+async def schedule(review_id: ReviewId, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
     """Set the meeting (manager): 14+ days ahead, working hours, not the manager's office."""
     return await _command(ctx, review_id, ReviewWorkflow.schedule, _meeting(ctx.me, body))
 
 
 @router.post("/{review_id}/reschedule", response_model=ReviewOut)
-async def reschedule(review_id: str, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
+async def reschedule(review_id: ReviewId, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
     """Move the meeting (manager); the same rules apply and a new invitation goes out."""
     return await _command(ctx, review_id, ReviewWorkflow.reschedule, _meeting(ctx.me, body))
 
 
 @router.post("/{review_id}/accept", response_model=ReviewOut)
-async def accept(review_id: str, ctx: CtxDep) -> ReviewOut:
+async def accept(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     """Accept the invitation (employee)."""
     return await _command(ctx, review_id, ReviewWorkflow.accept, Accept(_actor(ctx.me)))
 
 
 @router.post("/{review_id}/preparation", response_model=ReviewOut)
-async def preparation(review_id: str, ctx: CtxDep) -> ReviewOut:
+async def preparation(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     """Mark your preparation as submitted (employee or manager); stops your prep reminders."""
     return await _command(
         ctx, review_id, ReviewWorkflow.submit_preparation, SubmitPreparation(_actor(ctx.me))
@@ -152,7 +157,7 @@ async def preparation(review_id: str, ctx: CtxDep) -> ReviewOut:
 
 
 @router.post("/{review_id}/outcome", response_model=ReviewOut)
-async def outcome(review_id: str, body: OutcomeIn, ctx: CtxDep) -> ReviewOut:
+async def outcome(review_id: ReviewId, body: OutcomeIn, ctx: CtxDep) -> ReviewOut:
     """Record that the meeting was held, or a no-show that sends it back to scheduling (manager)."""
     return await _command(
         ctx, review_id, ReviewWorkflow.record_outcome, RecordOutcome(_actor(ctx.me), held=body.held)
@@ -160,7 +165,7 @@ async def outcome(review_id: str, body: OutcomeIn, ctx: CtxDep) -> ReviewOut:
 
 
 @router.post("/{review_id}/summary", response_model=ReviewOut)
-async def summary(review_id: str, body: SummaryIn, ctx: CtxDep) -> ReviewOut:
+async def summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> ReviewOut:
     """Submit the summary and the agreed actions (manager); the employee is asked to sign off."""
     cmd = SubmitSummary(
         _actor(ctx.me), body.summary, [NewAction(a.title, a.owner_id, a.due) for a in body.actions]
@@ -169,13 +174,13 @@ async def summary(review_id: str, body: SummaryIn, ctx: CtxDep) -> ReviewOut:
 
 
 @router.post("/{review_id}/signoff", response_model=ReviewOut)
-async def signoff(review_id: str, ctx: CtxDep) -> ReviewOut:
+async def signoff(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     """Approve the summary (employee)."""
     return await _command(ctx, review_id, ReviewWorkflow.sign_off, SignOff(_actor(ctx.me)))
 
 
 @router.post("/{review_id}/actions/{number}/complete", response_model=ReviewOut)
-async def complete_action(review_id: str, number: int, ctx: CtxDep) -> ReviewOut:
+async def complete_action(review_id: ReviewId, number: ActionNumber, ctx: CtxDep) -> ReviewOut:
     """Mark an agreed action done (its owner or the manager)."""
     return await _command(
         ctx, review_id, ReviewWorkflow.complete_action, CompleteAction(_actor(ctx.me), number)
@@ -183,7 +188,7 @@ async def complete_action(review_id: str, number: int, ctx: CtxDep) -> ReviewOut
 
 
 @router.post("/{review_id}/cancel", response_model=ReviewOut)
-async def cancel(review_id: str, body: CancelIn, ctx: CtxDep) -> ReviewOut:
+async def cancel(review_id: ReviewId, body: CancelIn, ctx: CtxDep) -> ReviewOut:
     """Cancel the review (manager or HR); a scheduled meeting is cancelled by email."""
     return await _command(
         ctx, review_id, ReviewWorkflow.cancel, Cancel(_actor(ctx.me), body.reason)

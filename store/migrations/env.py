@@ -1,4 +1,8 @@
-"""Alembic environment: runs on the connection `store.migrate` hands it, or on a URL."""
+"""Alembic environment: runs on the connection `store.migrate` hands it, or on a URL.
+
+It imports no live code (as no migration does): the models' metadata, which only
+autogenerate needs, comes from `store.migrate` in the config's attributes.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,10 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
-
-from store.db import create_engine
-from store.models import Base
+from sqlalchemy.ext.asyncio import create_async_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = config.attributes.get("target_metadata")
 
 
 def _run(connection: Connection) -> None:
@@ -25,7 +27,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_with_url(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest_asyncio
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from api.app import create_app
 from api.auth import issue_token
 from core.settings import Settings
 from tests.factories import EMPLOYEE, HR
@@ -48,3 +50,16 @@ async def review_id(api: httpx.AsyncClient, auth: Auth) -> str:
 
     await eventually(visible, f"{review} in the read model")
     return review
+
+
+@pytest_asyncio.fixture
+async def bare_api(
+    settings: Settings, sessions: async_sessionmaker
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API over ASGI on the seeded database, with no Temporal server: for what the
+    API answers by itself (reads, errors, the schema). An unexpected exception is
+    answered (500) rather than raised into the test."""
+    app = create_app(settings, sessions=sessions)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://samtale.test") as client:
+        yield client

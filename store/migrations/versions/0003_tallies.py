@@ -8,13 +8,22 @@ Create Date: 2026-11-24
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.engine import Dialect
 
-from store.tallies import Facts, from_scratch, table_rows
-from store.types import UTCDateTime
+# Frozen: this migration imports no live code (store/, workflows/, …), so a later change
+# there cannot rewrite what it did. What it needs of store/tallies.py and store/types.py
+# as they were on 2026-11-24 is copied below.
+OSLO = ZoneInfo("Europe/Oslo")
+WHOLE_CYCLE = ""
+SCHEDULING_SINCE, MEETING_DAY, ACTION_DUE = "scheduling_since", "meeting_day", "action_due"
+Rows = Counter[tuple[str, str, str, date | None]]  # (cycle, unit, what, day) -> n
 
 revision = "0003"
 down_revision = "0002"
@@ -54,8 +63,8 @@ def _fill(phase: sa.Table, slip: sa.Table) -> None:
         sa.column("cycle_id"),
         sa.column("org_unit_id"),
         sa.column("phase"),
-        sa.column("phase_since", UTCDateTime()),
-        sa.column("meeting_start", UTCDateTime()),
+        sa.column("phase_since", _UTCDateTime()),
+        sa.column("meeting_start", _UTCDateTime()),
     )
     actions = sa.table(
         "actions", sa.column("review_id"), sa.column("due", sa.Date()), sa.column("done_at")
@@ -66,18 +75,68 @@ def _fill(phase: sa.Table, slip: sa.Table) -> None:
         sa.select(actions.c.review_id, actions.c.due).where(actions.c.done_at.is_(None))
     ).tuples():
         dues[review_id].append(due)
-    rows = from_scratch(
-        (
-            (cycle_id, unit, Facts(p, since, meeting, tuple(dues.get(rid, ()))))
-            for rid, cycle_id, unit, p, since, meeting in bind.execute(sa.select(reviews)).tuples()
-        ),
-        parents,
-    )
-    phases, slips = table_rows(rows)
+    rows: Rows = Counter()
+    for rid, cycle_id, unit, p, since, meeting in bind.execute(sa.select(reviews)).tuples():
+        counts = _counted(p, since, meeting, dues.get(rid, []))
+        for row_unit in _path_in(parents, unit):
+            for (what, day), n in counts.items():
+                rows[(cycle_id, row_unit, what, day)] += n
+    phases, slips = _table_rows(rows)
     if phases:
         op.bulk_insert(phase, phases)
     if slips:
         op.bulk_insert(slip, slips)
+
+
+class _UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC out; SQLite keeps naive UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _counted(
+    phase: str, since: datetime, meeting: datetime | None, dues: list[date]
+) -> Counter[tuple[str, date | None]]:
+    """What one review adds to its units' tallies."""
+    out: Counter[tuple[str, date | None]] = Counter({(phase, None): 1})
+    if phase == "scheduling":
+        out[(SCHEDULING_SINCE, since.astimezone(OSLO).date())] += 1
+    if phase == "awaiting_summary" and meeting is not None:
+        out[(MEETING_DAY, meeting.astimezone(OSLO).date())] += 1
+    for due in dues:
+        out[(ACTION_DUE, due)] += 1
+    return out
+
+
+def _path_in(parents: dict[str, str | None], unit: str | None) -> list[str]:
+    path: list[str] = []
+    while unit is not None and unit not in path:
+        path.append(unit)
+        unit = parents.get(unit)
+    return [*path, WHOLE_CYCLE]
+
+
+def _table_rows(rows: Rows) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    changed = sorted(
+        ((k, n) for k, n in rows.items() if n), key=lambda kv: (kv[0][:3], kv[0][3] or date.min)
+    )
+    phases = [
+        {"cycle_id": c, "unit_id": u, "phase": w, "n": n}
+        for (c, u, w, d), n in changed
+        if d is None
+    ]
+    slips = [
+        {"cycle_id": c, "unit_id": u, "what": w, "day": d, "n": n}
+        for (c, u, w, d), n in changed
+        if d is not None
+    ]
+    return phases, slips
 
 
 def downgrade() -> None:
