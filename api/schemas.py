@@ -69,6 +69,8 @@ Kind = Annotated[EmailKind, Path()]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 IdFilter = Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN)]
+CycleId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+ImportId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
 
 
 class Strict(BaseModel):

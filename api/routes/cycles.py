@@ -12,11 +12,16 @@ from api.cycle_start import start_cycle
 from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, NotFound, from_update_failure
 from api.schemas import (
+    ID_PATTERN,
     CancelCycleIn,
     CountsOut,
+    CycleId,
     CycleIn,
     CycleOut,
     CycleProgress,
+    IdFilter,
+    Limit,
+    Offset,
     Page,
     ReviewItem,
     UnitProgress,
@@ -65,15 +70,18 @@ async def create(
 
 @router.get("/{cycle_id}", response_model=CycleProgress)
 async def progress(
-    cycle_id: str,
+    cycle_id: CycleId,
     session: SessionDep,
     me: HrUser,
     now: NowDep,
     unit: Annotated[
         str | None,
         Query(
+            min_length=1,
+            max_length=64,
+            pattern=ID_PATTERN,
             description="show this unit and its direct sub-units; "
-            "default: the top of the organisation"
+            "default: the top of the organisation",
         ),
     ] = None,
 ) -> CycleProgress:
@@ -101,14 +109,14 @@ async def progress(
 
 @router.get("/{cycle_id}/reviews", response_model=Page[ReviewItem])
 async def reviews(
-    cycle_id: str,
+    cycle_id: CycleId,
     session: SessionDep,
     me: HrUser,
     phase: Phase | None = None,
-    org_unit: str | None = None,
-    manager_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    org_unit: IdFilter = None,
+    manager_id: IdFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ReviewItem]:
     """A cycle's reviews (HR), filtered by phase, org unit (with sub-units) and manager."""
     await _cycle(session, cycle_id)
@@ -125,7 +133,7 @@ async def reviews(
 
 @router.post("/{cycle_id}/cancel", response_model=CycleOut)
 async def cancel(
-    cycle_id: str, body: CancelCycleIn, session: SessionDep, temporal: TemporalDep, me: HrUser
+    cycle_id: CycleId, body: CancelCycleIn, session: SessionDep, temporal: TemporalDep, me: HrUser
 ) -> CycleOut:
     """Cancel the whole cycle (HR): every open review is cancelled and its people told."""
     cycle = await _cycle(session, cycle_id)

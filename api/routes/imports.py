@@ -11,7 +11,16 @@ from fastapi.responses import PlainTextResponse
 from api.deps import HrUser, NowDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import NotFound
 from api.org_import import ImportRequest, ImportRules, cycle_changes, run_import
-from api.schemas import CycleChanges, ImportOut, ImportPreview, ImportReport, Page
+from api.schemas import (
+    CycleChanges,
+    ImportId,
+    ImportOut,
+    ImportPreview,
+    ImportReport,
+    Limit,
+    Offset,
+    Page,
+)
 from org.csv_export import to_csv
 from org.demo import demo_csv
 from store import org_changes as changes
@@ -89,8 +98,8 @@ async def export_employees(session: SessionDep, me: HrUser) -> PlainTextResponse
 async def list_imports(
     session: SessionDep,
     me: HrUser,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ImportOut]:
     """Every applied import, newest first (HR): who, when, the file's SHA-256, the counts."""
     rows, total = await changes.imports(session, limit=limit, offset=offset)
@@ -114,7 +123,7 @@ async def list_imports(
 
 
 @router.get("/{import_id}", response_model=CycleChanges)
-async def import_changes(import_id: str, session: SessionDep, me: HrUser) -> CycleChanges:
+async def import_changes(import_id: ImportId, session: SessionDep, me: HrUser) -> CycleChanges:
     """How far an import's changes to running cycles have come (HR); an import that had
     none to carry is applied with nothing to count."""
     change = await changes.result_of(session, import_id)
