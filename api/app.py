@@ -16,7 +16,7 @@ from api import errors
 from api.routes import actions, cycles, email_templates, employees, imports, reviews
 from core.settings import Settings
 from core.temporal import connect
-from store.db import create_engine, session_factory
+from store.db import engine_for, session_factory
 
 Clock = Callable[[], Awaitable[datetime]]
 
@@ -36,7 +36,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = None
         if sessions is None:
-            engine = create_engine(settings.database_url)
+            engine = engine_for(settings, "samtale-api")
             app.state.sessions = session_factory(engine)
         if temporal is None:
             app.state.temporal = await connect(

@@ -102,3 +102,7 @@ def install(app: FastAPI) -> None:
             {"error": "InvalidRequest", "message": "; ".join(problems), "problems": problems},
             status_code=422,
         )
+
+
+class Unavailable(ApiError):
+    status, error = 503, "Unavailable"
