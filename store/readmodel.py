@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,7 @@ async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
 
 
 async def _apply_state(session: AsyncSession, s: ReviewState) -> None:
+    await _lock(session, s.review_id)
     row = await session.get(Review, s.review_id, with_for_update=True)
     before: tallies.Facts | None = None
     if row is None:
@@ -56,6 +57,18 @@ async def _apply_state(session: AsyncSession, s: ReviewState) -> None:
     _sync_actions(session, s, actions)
     change = tallies.change(before, _facts(row, actions.values()))
     await tallies.add(session, {(row.cycle_id, row.org_unit_id): change})
+
+
+async def _lock(session: AsyncSession, review_id: str) -> None:
+    """SQLite has no SELECT ... FOR UPDATE and reads outside a transaction, so a writer
+    that read the row could find it changed under its version-checked UPDATE (and fail
+    with StaleDataError: a failed sync attempt per command when the API wrote first).
+    A no-op UPDATE first takes the database's write lock; the read that follows then
+    sees the newest row and nobody can change it before the commit."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(Review).where(Review.id == review_id).values(version=Review.version)
+        )
 
 
 WRITE_ATTEMPTS = 3

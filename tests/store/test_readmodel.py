@@ -166,28 +166,34 @@ async def sync_retrying(db: async_sessionmaker, s: ReviewSync) -> None:
     raise AssertionError("the sync never got through")
 
 
-async def test_an_answer_that_loses_a_race_to_an_older_sync_is_still_written(
+async def test_an_older_sync_landing_mid_write_never_hides_the_answer(
     sessions: async_sessionmaker, sqlite_url: str
 ) -> None:
-    """SQLite reads without a lock: an older sync may commit between the answer's read of
-    the row and its version-checked UPDATE. The answer must then be written, not dropped,
-    or the caller would not read its own write."""
+    """SQLite reads outside a transaction: an older sync could commit between the answer's
+    read of the row and its version-checked UPDATE, and the caller would then not read
+    its own write. The write locks first, so the older sync cannot get in (or, were it
+    to, the write runs again); either way the answer is what stays."""
     db, path = sessions, sqlite_url.split("///", 1)[1]
     await sync(db, ReviewSync(state(1), [event(1, "started")]))
-    raced: list[int] = []
+    attempts: list[str] = []
 
-    def older_sync_commits_first(_mapper: object, _conn: object, row: Review) -> None:
-        if row.version == 3 and not raced:
-            raced.append(row.version)
-            with sqlite3.connect(path) as other:
+    def older_sync_tries_to_commit(_mapper: object, _conn: object, row: Review) -> None:
+        if row.version != 3 or attempts:
+            return
+        try:
+            with sqlite3.connect(path, timeout=0) as other:
                 other.execute("UPDATE reviews SET version = 2, phase = 'invited'")
+            attempts.append("committed")
+        except sqlite3.OperationalError as e:
+            attempts.append(str(e))  # "database is locked": the write holds the lock
 
-    event_api.listen(Review, "before_update", older_sync_commits_first)
+    event_api.listen(Review, "before_update", older_sync_tries_to_commit)
     try:
         await write_answer(db, CommandResult(state(3, Phase.PREPARING), [event(3, "accepted")]))
     finally:
-        event_api.remove(Review, "before_update", older_sync_commits_first)
+        event_api.remove(Review, "before_update", older_sync_tries_to_commit)
+    await sync(db, ReviewSync(state(2, Phase.INVITED), [event(2, "scheduled")]))  # it retries
     async with db() as session:
         row = await session.get(Review, "review-2027-e-100")
-    assert raced and row is not None
-    assert (row.version, row.phase) == (3, "preparing")
+    assert attempts and row is not None
+    assert (row.version, row.phase) == (3, "preparing"), attempts
