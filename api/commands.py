@@ -33,7 +33,7 @@ from api.reviews_view import can_see, review_out
 from api.schemas import ReviewOut
 from store.db import unavailable
 from store.queries import review_detail, review_participants
-from store.readmodel import write_answer
+from store.readmodel import write_answer_then
 from workflows.contracts import CommandResult
 
 C = TypeVar("C")  # a command
@@ -90,8 +90,9 @@ async def run_command(ctx: Ctx, review_id: str, update: Update[C], cmd: C) -> Re
     await ctx.session.commit()  # end the read: no connection is held while Temporal works
     answer = await _update(ctx, review_id, update, cmd, seen.phase)
     try:
-        await write_answer(ctx.sessions, answer)
-        detail = await review_detail(ctx.session, review_id)
+        detail = await write_answer_then(
+            ctx.sessions, answer, lambda session: review_detail(session, review_id)
+        )
     except Exception as e:
         if unavailable(e):
             raise Unavailable(

@@ -73,7 +73,11 @@ def create_engine(url: str, limits: PoolLimits | None = None, **kwargs: Any) -> 
         "command_timeout": lim.statement_timeout,
         "server_settings": {"application_name": lim.application_name},
     }
-    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool, **kwargs)
+    # No pre-ping: it costs a round trip on every checkout. A connection the server
+    # dropped fails its first use instead; SQLAlchemy then invalidates every older
+    # connection of the pool, that one request answers 503 (an activity is retried) and
+    # the next one connects afresh.
+    return create_async_engine(url, pool_recycle=1800, connect_args=connect_args, **pool, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

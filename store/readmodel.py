@@ -7,7 +7,8 @@ only by a newer version, and a timeline event is inserted once per sequence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -72,24 +73,42 @@ async def _lock(session: AsyncSession, review_id: str) -> None:
 
 
 WRITE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 async def write_answer(sessions: async_sessionmaker, answer: CommandResult) -> None:
     """Write what an accepted command answered, in its own short transaction, so that the
-    caller reads its own write. The workflow's sync writes the same change too, maybe at
-    the same moment. Whichever comes second finds the version there and adds nothing; if
-    they race (SQLite: the row changed under the version-checked UPDATE; either: two
-    inserts of a new row), the write runs again and then sees the other writer's version.
-    On return the read model holds this answer's version or a newer one."""
+    caller reads its own write (see write_answer_then)."""
+    await write_answer_then(sessions, answer, _nothing)
+
+
+async def write_answer_then(
+    sessions: async_sessionmaker,
+    answer: CommandResult,
+    read: Callable[[AsyncSession], Awaitable[T]],
+) -> T:
+    """Write a command's answer, then `read` in the same transaction: one connection and
+    one commit for the API's write and its read-your-write.
+
+    The workflow's sync writes the same change too, maybe at the same moment. Whichever
+    comes second finds the version there and adds nothing; if they race (two inserts of
+    a new row; on SQLite also a row changed under the version-checked UPDATE), the write
+    runs again and then sees the other writer's version. On return the read model holds
+    this answer's version or a newer one."""
     sync = ReviewSync(state=answer.state, events=answer.events)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             async with sessions.begin() as session:
                 await apply_sync(session, sync)
-            return
+                return await read(session)
         except (StaleDataError, IntegrityError):
             if attempt == WRITE_ATTEMPTS:
                 raise
+    raise AssertionError("unreachable")
+
+
+async def _nothing(_session: AsyncSession) -> None:
+    return None
 
 
 def _facts(row: Review, actions: Iterable[ActionItem]) -> tallies.Facts:
