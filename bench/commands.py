@@ -258,6 +258,41 @@ async def start_cycle(subject: Subject, pairs: list[tuple[str, str]]) -> None:
     subject.reviews = reviews
 
 
+def http_client(port: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30)
+
+
+async def ready_subject(
+    http: httpx.AsyncClient, settings: Settings, pairs: list[tuple[str, str]]
+) -> Subject:
+    """Once the API answers: a cycle for everybody, each review measured once."""
+    for _ in range(240):
+        try:
+            if (await http.get("/health")).status_code == 200:
+                break
+        except httpx.HTTPError:
+            await asyncio.sleep(0.5)
+    body = {
+        "start": slot(datetime.now(UTC)).isoformat(),
+        "duration_minutes": 60,
+        "location_kind": "meeting_room",
+        "location_text": "Fjordrommet",
+    }
+    subject = Subject(http, settings, [], body)
+    await start_cycle(subject, pairs)
+    return subject
+
+
+async def local_temporal() -> WorkflowEnvironment:
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=find_binary("temporal"),
+        data_converter=DATA_CONVERTER,
+        ui=False,
+        dev_server_log_level="error",
+    )
+
+
 # ---- the baseline ----------------------------------------------------------------------
 
 
@@ -344,12 +379,7 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
     per_level = [c * args.rounds for c in LEVELS]
     wanted = sum(per_level) + (50 * int(args.soak * 1.5) if args.soak else 0)
     with RelayProcess() as relay:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=find_binary("temporal"),
-            data_converter=DATA_CONVERTER,
-            ui=False,
-            dev_server_log_level="error",
-        )
+        env = await local_temporal()
         settings = Settings(
             env="test",
             database_url=args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db",
@@ -379,25 +409,8 @@ async def bench(
     pairs: list[tuple[str, str]],
     servers: list[subprocess.Popen[bytes]],
 ) -> None:
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
-    ) as http:
-        for _ in range(240):
-            try:
-                if (await http.get("/health")).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.5)
-        now = datetime.now(UTC)
-        body = {
-            "start": slot(now).isoformat(),
-            "duration_minutes": 60,
-            "location_kind": "meeting_room",
-            "location_text": "Fjordrommet",
-        }
-        subject = Subject(http, settings, [], body)
-        await start_cycle(subject, pairs)
+    async with http_client(port) as http:
+        subject = await ready_subject(http, settings, pairs)
         queue = f"bare-{uuid.uuid4().hex[:6]}"
         # Unsandboxed: the baseline is the engine's cost, not our sandbox's.
         bare_worker = Worker(
