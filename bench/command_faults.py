@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import shlex
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +82,9 @@ async def until_done(
         if r.status_code == 200:
             t.ok[what].append(review)
             return True
+        if r.status_code == 409 and r.json().get("rule") == "starting":
+            await asyncio.sleep(1)  # the kickoff lists a review a moment before it starts it
+            continue
         if r.status_code != 503:
             t.other.append(f"{what}: {r.status_code} {r.text[:100]}")
             return False
@@ -180,6 +185,12 @@ async def main() -> None:
                 p.terminate()
                 p.wait(10)
             await env.shutdown()
+            errors = Counter(
+                line.split(":")[0]
+                for line in (Path(tmp) / "prod.log").read_text(errors="replace").splitlines()
+                if re.match(r"^[\w.]+(Error|Exception)\b", line)
+            )
+            print(f"  errors the servers logged (mostly retried activities): {dict(errors)}")
 
 
 async def run(

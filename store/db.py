@@ -84,13 +84,28 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLSTATE classes of a server that cannot serve now: connection exception, insufficient
+# resources (too many connections), operator intervention (shutting down, starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
 def unavailable(err: BaseException) -> bool:
-    """The database cannot answer now (down, refusing, out of connections, too slow), as
-    against a bug in a query: the first is worth a retry (503), the second is a 500."""
+    """The database cannot answer now (down, refusing, starting, out of connections, too
+    slow), as against a bug in a query: the first is worth a retry (503), the second is a
+    500. asyncpg's own errors reach us unwrapped when they happen while connecting."""
     if isinstance(err, sa_exc.DBAPIError):
-        return err.connection_invalidated or isinstance(
+        if err.connection_invalidated or isinstance(
             err, (sa_exc.OperationalError, sa_exc.InterfaceError)
-        )
+        ):
+            return True
+        err = err.orig or err
+    code = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+    if isinstance(code, str) and code[:2] in _UNAVAILABLE_SQLSTATES:
+        return True
+    if type(err).__module__.startswith("asyncpg") and "InterfaceError" in {
+        c.__name__ for c in type(err).__mro__
+    }:
+        return True  # asyncpg: the connection is closed or was never made
     return isinstance(err, (sa_exc.TimeoutError, OSError, TimeoutError))
 
 
