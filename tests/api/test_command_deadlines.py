@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -18,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
 from samtale.mailsink import free_port
-from store.db import PoolLimits, create_engine, session_factory
+from store.db import PoolLimits, create_engine, session_factory, unavailable
 from tests.api.commanding import app_client, meeting
 from tests.api.conftest import Auth
 from tests.factories import MANAGER
@@ -130,3 +131,22 @@ async def test_openapi_offers_the_idempotency_key_on_every_command_and_only_ther
     assert len(commands) == 9
     assert all(has_key(paths[p]["post"]) for p in commands)
     assert not any(has_key(op) for ops in paths.values() for m, op in ops.items() if m == "get")
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), True),
+        (asyncpg.exceptions.AdminShutdownError("terminating connection"), True),
+        (asyncpg.exceptions.TooManyConnectionsError("too many clients"), True),
+        (ConnectionRefusedError(111, "Connect call failed"), True),
+        (asyncpg.exceptions.UniqueViolationError("duplicate key"), False),
+        (asyncpg.exceptions.UndefinedTableError("no such table"), False),
+        (ValueError("a bug"), False),
+    ],
+)
+def test_a_database_that_is_down_starting_or_full_is_a_503_and_a_bad_query_is_not(
+    error: Exception, retryable: bool
+) -> None:
+    """asyncpg raises these unwrapped while connecting (seen while PostgreSQL restarts)."""
+    assert unavailable(error) is retryable
