@@ -377,8 +377,8 @@ async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: f
 
 async def run(args: argparse.Namespace, tmp: str) -> None:
     per_level = [c * args.rounds for c in LEVELS]
-    # A soak round uses 50 reviews; on this machine a round takes a few seconds.
-    wanted = sum(per_level) + (int(args.soak * 15) + 500 if args.soak else 0)
+    # A soak round uses 50 reviews and takes a few seconds here; a cycle takes 5000 ids.
+    wanted = sum(per_level) + (int(args.soak * 12) + 300 if args.soak else 0)  # <= 5000
     with RelayProcess() as relay:
         env = await local_temporal()
         settings = Settings(
