@@ -202,7 +202,7 @@ async def run(
     relay: RelayProcess,
 ) -> None:
     async with http_client(port) as http:
-        subject = await ready_subject(http, settings, pairs)
+        subject = await ready_subject(http, env.client, settings, pairs)
         t, until = Tally(), time.monotonic() + args.duration
         fault = asyncio.create_task(outage(args.stop, args.start, args.fault_at, args.outage))
         await asyncio.gather(*(client_loop(subject, t, until) for _ in range(CLIENTS)))
