@@ -17,7 +17,7 @@ from api.openapi import declare_errors, operation_id
 from api.routes import actions, cycles, email_templates, employees, imports, reviews
 from core.settings import Settings
 from core.temporal import connect
-from store.db import create_engine, session_factory
+from store.db import engine_for, session_factory
 
 Clock = Callable[[], Awaitable[datetime]]
 
@@ -37,7 +37,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = None
         if sessions is None:
-            engine = create_engine(settings.database_url)
+            engine = engine_for(settings, "samtale-api")
             app.state.sessions = session_factory(engine)
         if temporal is None:
             app.state.temporal = await connect(

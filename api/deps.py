@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
@@ -12,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.auth import subject_of
-from api.errors import Forbidden, Unauthorized
+from api.errors import Forbidden, Unauthorized, Unavailable
 from core.settings import Settings
+from store.db import unavailable
 from store.directory import get_employee
 from store.models import Employee
 
@@ -33,9 +35,22 @@ def _sessions(request: Request) -> async_sessionmaker:
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Routes that write commit explicitly; anything not committed is rolled back."""
+    """One unit of work per request, owned here (STYLE 4, 16): committed when the route
+    returns, before the answer is sent; rolled back when it raises. A database that
+    cannot answer (down, refusing, no free connection in time) is a 503, not a 500.
+
+    A route that awaits Temporal ends its transaction first (api/commands.py), so the
+    session's next query takes a connection afresh and none is held while it waits."""
     async with request.app.state.sessions() as session:
-        yield session
+        try:
+            yield session
+            await session.commit()
+        except Exception as e:
+            with contextlib.suppress(Exception):
+                await session.rollback()  # best effort: the connection may be gone
+            if unavailable(e):
+                raise Unavailable("the database is not answering; try again in a moment") from e
+            raise
 
 
 async def _now(request: Request) -> datetime:
@@ -46,7 +61,9 @@ async def _now(request: Request) -> datetime:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 NowDep = Annotated[datetime, Depends(_now)]
 TemporalDep = Annotated[Client, Depends(_temporal)]
-SessionDep = Annotated[AsyncSession, Depends(_session)]
+# Function scope: the commit runs before the answer is sent, so a failed commit is the
+# answer (FastAPI's default scope would close the session after sending a 200).
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SessionsDep = Annotated[async_sessionmaker, Depends(_sessions)]
 
 

@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     # How long an import waits for running cycles to take its changes before it answers
     # "in progress" (GET /imports/{id} tells the outcome).
     import_wait_seconds: float = Field(default=10.0, ge=0, le=120)
+    # The database pool and its time bounds, per process (README: sizing against
+    # PostgreSQL's max_connections). A process holds at most size + overflow connections;
+    # a request waits at most pool_timeout for one, then answers 503.
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    # A statement (PostgreSQL) or a wait for SQLite's write lock, at most this long.
+    db_statement_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    # How long a command waits on its review's update before it answers 503 (the command
+    # may still take effect: a retry with the same Idempotency-Key learns its outcome).
+    command_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    retry_after_seconds: int = Field(default=2, ge=1, le=300)
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
     data_dir: str = "var"

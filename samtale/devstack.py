@@ -22,7 +22,7 @@ from samtale.binaries import find_binary
 from samtale.demo import DEMO, seed_demo
 from samtale.mailsink import MailSink
 from samtale.worker import build_worker
-from store.db import create_engine, session_factory
+from store.db import engine_for, session_factory
 from store.migrate import migrate
 
 
@@ -68,7 +68,7 @@ async def run_dev(settings: Settings, *, api_port: int = 8000) -> None:
     await migrate(settings.database_url)
     server = start_temporal(settings, data)
     sink = MailSink(port=settings.smtp_port, folder=data / "mail").start()
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings, "samtale-dev")
     try:
         sessions = session_factory(engine)
         seeded = await seed_demo(sessions)

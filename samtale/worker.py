@@ -27,7 +27,7 @@ from activities.org_changes import OrgChangeActivities
 from activities.readmodel import ReadModelActivities
 from core.settings import Settings
 from core.temporal import connect
-from store.db import create_engine, session_factory
+from store.db import engine_for, session_factory
 from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
 from workflows.ids import email_task_queue
@@ -237,7 +237,7 @@ async def connect_client(settings: Settings) -> Client:
 
 
 async def run_worker(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = engine_for(settings, "samtale-worker")
     client = await connect_client(settings)
     worker = build_worker(client, settings, session_factory(engine))
     try:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from store.cycles import units_under
 from store.models import ActionItem, Employee, Review, ReviewEvent, SentEmail
@@ -68,13 +69,40 @@ async def list_reviews(
     return [(r, name) for r, name in rows.tuples()], int(total or 0)
 
 
+@dataclass(frozen=True)
+class Participants:
+    """Who is in a review and where it stands: all a command checks before it goes out."""
+
+    manager_id: str
+    employee_id: str
+    phase: str
+
+
+async def review_participants(session: AsyncSession, review_id: str) -> Participants | None:
+    row = (
+        await session.execute(
+            select(Review.manager_id, Review.employee_id, Review.phase).where(
+                Review.id == review_id
+            )
+        )
+    ).one_or_none()
+    return None if row is None else Participants(*row)
+
+
 async def review_detail(session: AsyncSession, review_id: str) -> ReviewDetail | None:
-    review = await session.get(Review, review_id)
-    if review is None:
+    """The review with both people in one query, then its actions, events and emails."""
+    employee, manager = aliased(Employee), aliased(Employee)
+    row = (
+        await session.execute(
+            select(Review, employee, manager)
+            .join(employee, employee.id == Review.employee_id)
+            .join(manager, manager.id == Review.manager_id)
+            .where(Review.id == review_id)
+        )
+    ).one_or_none()
+    if row is None:
         return None
-    employee = await session.get(Employee, review.employee_id)
-    manager = await session.get(Employee, review.manager_id)
-    assert employee is not None and manager is not None
+    review, emp, mgr = row.tuple()
     actions = await session.scalars(
         select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.number)
     )
@@ -86,7 +114,7 @@ async def review_detail(session: AsyncSession, review_id: str) -> ReviewDetail |
         .where(SentEmail.review_id == review_id)
         .order_by(SentEmail.first_attempt_at, SentEmail.key)
     )
-    return ReviewDetail(review, employee, manager, list(actions), list(events), list(emails))
+    return ReviewDetail(review, emp, mgr, list(actions), list(events), list(emails))
 
 
 async def list_actions(

@@ -7,9 +7,12 @@ only by a newer version, and a timeline event is inserted once per sequence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,9 +23,22 @@ from workflows.contracts import CommandResult, ReviewState, ReviewSync
 
 
 async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
-    """Mirror the state, and count what changed in the cycle's tallies. The row is locked
-    first (on PostgreSQL): two writers of one review must not both count its change."""
+    """Mirror the state, and count what changed in the cycle's tallies.
+
+    A row that already holds this version or a newer one (the usual case for the
+    workflow's sync: the API wrote the command's answer first) gets only its missing
+    events, without a lock. Otherwise the row is locked first (on PostgreSQL): two
+    writers of one review must not both count its change. Every mirrored change bumps
+    the workflow's version in the same step, so an equal version is an equal state."""
     s = sync.state
+    held = await session.scalar(select(Review.version).where(Review.id == s.review_id))
+    if held is None or held < s.version:
+        await _apply_state(session, s)
+    await _add_events(session, sync)
+
+
+async def _apply_state(session: AsyncSession, s: ReviewState) -> None:
+    await _lock(session, s.review_id)
     row = await session.get(Review, s.review_id, with_for_update=True)
     before: tallies.Facts | None = None
     if row is None:
@@ -31,29 +47,68 @@ async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
         row = Review(
             id=s.review_id, version=-1, org_unit_id=employee.org_unit_id if employee else None
         )
-    if row.version <= s.version:
-        actions = await _actions(session, s.review_id)
-        if row.version >= 0:
-            before = _facts(row, actions.values())
-        _copy_state(row, s)
-        session.add(row)
-        await session.flush()  # the review before its actions: no relationship orders them
-        _sync_actions(session, s, actions)
-        change = tallies.change(before, _facts(row, actions.values()))
-        await tallies.add(session, {(row.cycle_id, row.org_unit_id): change})
-    await _add_events(session, sync)
+    if row.version > s.version:
+        return  # a newer version landed between the probe and the lock
+    actions = await _actions(session, s.review_id)
+    if row.version >= 0:
+        before = _facts(row, actions.values())
+    _copy_state(row, s)
+    session.add(row)
+    await session.flush()  # the review before its actions: no relationship orders them
+    _sync_actions(session, s, actions)
+    change = tallies.change(before, _facts(row, actions.values()))
+    await tallies.add(session, {(row.cycle_id, row.org_unit_id): change})
+
+
+async def _lock(session: AsyncSession, review_id: str) -> None:
+    """SQLite has no SELECT ... FOR UPDATE and reads outside a transaction, so a writer
+    that read the row could find it changed under its version-checked UPDATE (and fail
+    with StaleDataError: a failed sync attempt per command when the API wrote first).
+    A no-op UPDATE first takes the database's write lock; the read that follows then
+    sees the newest row and nobody can change it before the commit."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(Review).where(Review.id == review_id).values(version=Review.version)
+        )
+
+
+WRITE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 async def write_answer(sessions: async_sessionmaker, answer: CommandResult) -> None:
     """Write what an accepted command answered, in its own short transaction, so that the
-    caller reads its own write. The workflow's sync writes the same change too; whichever
-    comes second finds the version already there (or, racing on SQLite, a changed row or
-    an event already inserted) and changes nothing."""
-    try:
-        async with sessions.begin() as session:
-            await apply_sync(session, ReviewSync(state=answer.state, events=answer.events))
-    except (StaleDataError, IntegrityError):
-        pass  # the concurrent writer held this version or a newer one
+    caller reads its own write (see write_answer_then)."""
+    await write_answer_then(sessions, answer, _nothing)
+
+
+async def write_answer_then(
+    sessions: async_sessionmaker,
+    answer: CommandResult,
+    read: Callable[[AsyncSession], Awaitable[T]],
+) -> T:
+    """Write a command's answer, then `read` in the same transaction: one connection and
+    one commit for the API's write and its read-your-write.
+
+    The workflow's sync writes the same change too, maybe at the same moment. Whichever
+    comes second finds the version there and adds nothing; if they race (two inserts of
+    a new row; on SQLite also a row changed under the version-checked UPDATE), the write
+    runs again and then sees the other writer's version. On return the read model holds
+    this answer's version or a newer one."""
+    sync = ReviewSync(state=answer.state, events=answer.events)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            async with sessions.begin() as session:
+                await apply_sync(session, sync)
+                return await read(session)
+        except (StaleDataError, IntegrityError):
+            if attempt == WRITE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _nothing(_session: AsyncSession) -> None:
+    return None
 
 
 def _facts(row: Review, actions: Iterable[ActionItem]) -> tallies.Facts:
@@ -106,27 +161,23 @@ def _sync_actions(session: AsyncSession, s: ReviewState, existing: dict[int, Act
 
 
 async def _add_events(session: AsyncSession, sync: ReviewSync) -> None:
+    """Insert the events this row lacks; one another writer inserted meanwhile is skipped
+    by the database (ON CONFLICT DO NOTHING), so racing writers never fail on it."""
     if not sync.events:
         return
-    review_id = sync.state.review_id
     await session.flush()
-    seen = set(
-        await session.scalars(
-            select(ReviewEvent.seq).where(
-                ReviewEvent.review_id == review_id,
-                ReviewEvent.seq.in_([e.seq for e in sync.events]),
-            )
-        )
-    )
-    for e in sync.events:
-        if e.seq not in seen:
-            session.add(
-                ReviewEvent(
-                    review_id=review_id,
-                    seq=e.seq,
-                    at=e.at,
-                    kind=e.kind,
-                    actor_id=e.actor_id,
-                    detail=e.detail[:1000],
-                )
-            )
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "review_id": sync.state.review_id,
+            "seq": e.seq,
+            "at": e.at,
+            "kind": e.kind,
+            "actor_id": e.actor_id,
+            "detail": e.detail[:1000],
+        }
+        for e in sync.events
+    ]
+    stmt = insert(ReviewEvent).on_conflict_do_nothing(index_elements=["review_id", "seq"])
+    await session.execute(stmt, rows)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
-
-from api.deps import CurrentUser, NowDep, SessionDep, SessionsDep, TemporalDep
-from api.errors import NotFound, from_rpc_error, from_update_failure
+from api.commands import CtxDep, RetryAfterRoute, run_command
+from api.deps import CurrentUser, NowDep, SessionDep
+from api.errors import NotFound
 from api.reviews_view import can_see, review_out
 from api.schemas import (
     ActionNumber,
@@ -28,7 +24,6 @@ from api.schemas import (
 )
 from store.models import Employee
 from store.queries import ReviewDetail, ReviewFilter, list_reviews, review_detail
-from store.readmodel import write_answer
 from workflows.contracts import (
     Accept,
     Actor,
@@ -44,7 +39,7 @@ from workflows.contracts import (
 )
 from workflows.review import ReviewWorkflow
 
-router = APIRouter(prefix="/reviews", tags=["reviews"])
+router = APIRouter(prefix="/reviews", tags=["reviews"], route_class=RetryAfterRoute)
 
 
 @router.get("", response_model=Page[ReviewItem])
@@ -84,38 +79,6 @@ async def _visible(session: SessionDep, review_id: str, me: Employee) -> ReviewD
     return detail
 
 
-@dataclass
-class Ctx:
-    """What every command endpoint needs, gathered by FastAPI in one dependency."""
-
-    temporal: TemporalDep
-    session: SessionDep
-    sessions: SessionsDep
-    me: CurrentUser
-    now: NowDep
-
-
-CtxDep = Annotated[Ctx, Depends()]
-
-
-async def _command(ctx: Ctx, review_id: str, update: Any, cmd: Any) -> ReviewOut:
-    temporal, session, me = ctx.temporal, ctx.session, ctx.me
-    before = await _visible(session, review_id, me)
-    try:
-        result = await temporal.get_workflow_handle(review_id).execute_update(update, cmd)
-    except WorkflowUpdateFailedError as e:
-        raise from_update_failure(e) from None
-    except RPCError as e:
-        raise from_rpc_error(e, review_id, before.review.phase) from None
-    # The update answered before the workflow's own sync: write its change here (the
-    # write is version-checked, so the sync's later copy of it changes nothing), then
-    # forget the rows read before it and read them fresh.
-    await write_answer(ctx.sessions, result)
-    session.expunge_all()
-    detail = await _visible(session, review_id, me)
-    return review_out(detail, me, ctx.now)
-
-
 def _actor(me: Employee) -> Actor:
     return Actor(id=me.id, is_hr=me.is_hr)
 
@@ -133,25 +96,25 @@ def _meeting(me: Employee, body: ScheduleIn) -> ScheduleMeeting:
 @router.post("/{review_id}/schedule", response_model=ReviewOut)
 async def schedule(review_id: ReviewId, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
     """Set the meeting (manager): 14+ days ahead, working hours, not the manager's office."""
-    return await _command(ctx, review_id, ReviewWorkflow.schedule, _meeting(ctx.me, body))
+    return await run_command(ctx, review_id, ReviewWorkflow.schedule, _meeting(ctx.me, body))
 
 
 @router.post("/{review_id}/reschedule", response_model=ReviewOut)
 async def reschedule(review_id: ReviewId, body: ScheduleIn, ctx: CtxDep) -> ReviewOut:
     """Move the meeting (manager); the same rules apply and a new invitation goes out."""
-    return await _command(ctx, review_id, ReviewWorkflow.reschedule, _meeting(ctx.me, body))
+    return await run_command(ctx, review_id, ReviewWorkflow.reschedule, _meeting(ctx.me, body))
 
 
 @router.post("/{review_id}/accept", response_model=ReviewOut)
 async def accept(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     """Accept the invitation (employee)."""
-    return await _command(ctx, review_id, ReviewWorkflow.accept, Accept(_actor(ctx.me)))
+    return await run_command(ctx, review_id, ReviewWorkflow.accept, Accept(_actor(ctx.me)))
 
 
 @router.post("/{review_id}/preparation", response_model=ReviewOut)
 async def preparation(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     """Mark your preparation as submitted (employee or manager); stops your prep reminders."""
-    return await _command(
+    return await run_command(
         ctx, review_id, ReviewWorkflow.submit_preparation, SubmitPreparation(_actor(ctx.me))
     )
 
@@ -159,7 +122,7 @@ async def preparation(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
 @router.post("/{review_id}/outcome", response_model=ReviewOut)
 async def outcome(review_id: ReviewId, body: OutcomeIn, ctx: CtxDep) -> ReviewOut:
     """Record that the meeting was held, or a no-show that sends it back to scheduling (manager)."""
-    return await _command(
+    return await run_command(
         ctx, review_id, ReviewWorkflow.record_outcome, RecordOutcome(_actor(ctx.me), held=body.held)
     )
 
@@ -170,19 +133,19 @@ async def summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> ReviewOu
     cmd = SubmitSummary(
         _actor(ctx.me), body.summary, [NewAction(a.title, a.owner_id, a.due) for a in body.actions]
     )
-    return await _command(ctx, review_id, ReviewWorkflow.submit_summary, cmd)
+    return await run_command(ctx, review_id, ReviewWorkflow.submit_summary, cmd)
 
 
 @router.post("/{review_id}/signoff", response_model=ReviewOut)
 async def signoff(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     """Approve the summary (employee)."""
-    return await _command(ctx, review_id, ReviewWorkflow.sign_off, SignOff(_actor(ctx.me)))
+    return await run_command(ctx, review_id, ReviewWorkflow.sign_off, SignOff(_actor(ctx.me)))
 
 
 @router.post("/{review_id}/actions/{number}/complete", response_model=ReviewOut)
 async def complete_action(review_id: ReviewId, number: ActionNumber, ctx: CtxDep) -> ReviewOut:
     """Mark an agreed action done (its owner or the manager)."""
-    return await _command(
+    return await run_command(
         ctx, review_id, ReviewWorkflow.complete_action, CompleteAction(_actor(ctx.me), number)
     )
 
@@ -190,6 +153,6 @@ async def complete_action(review_id: ReviewId, number: ActionNumber, ctx: CtxDep
 @router.post("/{review_id}/cancel", response_model=ReviewOut)
 async def cancel(review_id: ReviewId, body: CancelIn, ctx: CtxDep) -> ReviewOut:
     """Cancel the review (manager or HR); a scheduled meeting is cancelled by email."""
-    return await _command(
+    return await run_command(
         ctx, review_id, ReviewWorkflow.cancel, Cancel(_actor(ctx.me), body.reason)
     )

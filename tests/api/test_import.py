@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from core.settings import Settings
 from samtale.worker import build_worker
-from store.db import create_engine, session_factory
+from store.db import PoolLimits, create_engine, session_factory
 from store.migrate import upgrade
 from store.models import Cycle, Employee, OrgImport
 from tests.api.conftest import Auth
@@ -245,7 +245,7 @@ async def test_an_import_waits_for_running_cycles_without_holding_a_connection(
 ) -> None:
     """On a pool of one connection, the worker applying the import's changes needs the
     connection the request would hold while it waits: they apply only if it is let go."""
-    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0, pool_timeout=30)
+    engine = create_engine(sqlite_url, PoolLimits(size=1, max_overflow=0, timeout=30))
     await upgrade(engine)
     tiny = session_factory(engine)
     async with tiny.begin() as session:

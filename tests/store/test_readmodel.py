@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import event as event_api
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from store.models import ActionItem, Review, ReviewEvent
+from store.models import ActionItem, PhaseTally, Review, ReviewEvent
 from store.queries import ActionStatus, ReviewFilter, list_actions, list_reviews, review_detail
-from store.readmodel import apply_sync
+from store.readmodel import apply_sync, write_answer
 from tests.factories import EMPLOYEE, HR, MANAGER
 from workflows.contracts import (
     Action,
+    CommandResult,
     Phase,
     Policy,
     ReviewState,
@@ -116,3 +122,78 @@ async def test_reviews_are_listed_only_to_those_in_them(db: async_sessionmaker) 
             session, ReviewFilter(visible_to="m-20"), limit=5, offset=0
         )
     assert (mine, stranger) == (1, 0)
+
+
+async def test_an_answer_and_the_sync_of_the_same_version_at_once_count_it_once(
+    db: async_sessionmaker,
+) -> None:
+    """The API writes a command's answer while the workflow's sync writes the same version."""
+    await sync(db, ReviewSync(state(1), [event(1, "started")]))
+    for v in range(2, 8):
+        phase = Phase.INVITED if v % 2 else Phase.PREPARING
+        news = [event(v, f"step-{v}")]
+        answer = CommandResult(state(v, phase), news)
+        await asyncio.gather(
+            write_answer(db, answer), sync_retrying(db, ReviewSync(state(v, phase), news))
+        )
+    async with db() as session:
+        detail = await review_detail(session, "review-2027-e-100")
+        phases = dict(
+            (
+                await session.execute(
+                    select(PhaseTally.phase, PhaseTally.n).where(
+                        PhaseTally.cycle_id == "2027", PhaseTally.unit_id == ""
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+    assert detail is not None
+    assert (detail.review.version, detail.review.phase) == (7, "invited")
+    assert [e.seq for e in detail.events] == list(range(1, 8))
+    assert {p: n for p, n in phases.items() if n} == {"invited": 1}
+
+
+async def sync_retrying(db: async_sessionmaker, s: ReviewSync) -> None:
+    """The sync activity: a lost race fails the attempt, and Temporal runs it again."""
+    for _ in range(5):
+        try:
+            await sync(db, s)
+            return
+        except (StaleDataError, IntegrityError):
+            continue
+    raise AssertionError("the sync never got through")
+
+
+async def test_an_older_sync_landing_mid_write_never_hides_the_answer(
+    sessions: async_sessionmaker, sqlite_url: str
+) -> None:
+    """SQLite reads outside a transaction: an older sync could commit between the answer's
+    read of the row and its version-checked UPDATE, and the caller would then not read
+    its own write. The write locks first, so the older sync cannot get in (or, were it
+    to, the write runs again); either way the answer is what stays."""
+    db, path = sessions, sqlite_url.split("///", 1)[1]
+    await sync(db, ReviewSync(state(1), [event(1, "started")]))
+    attempts: list[str] = []
+
+    def older_sync_tries_to_commit(_mapper: object, _conn: object, row: Review) -> None:
+        if row.version != 3 or attempts:
+            return
+        try:
+            with sqlite3.connect(path, timeout=0) as other:
+                other.execute("UPDATE reviews SET version = 2, phase = 'invited'")
+            attempts.append("committed")
+        except sqlite3.OperationalError as e:
+            attempts.append(str(e))  # "database is locked": the write holds the lock
+
+    event_api.listen(Review, "before_update", older_sync_tries_to_commit)
+    try:
+        await write_answer(db, CommandResult(state(3, Phase.PREPARING), [event(3, "accepted")]))
+    finally:
+        event_api.remove(Review, "before_update", older_sync_tries_to_commit)
+    await sync(db, ReviewSync(state(2, Phase.INVITED), [event(2, "scheduled")]))  # it retries
+    async with db() as session:
+        row = await session.get(Review, "review-2027-e-100")
+    assert attempts and row is not None
+    assert (row.version, row.phase) == (3, "preparing"), attempts

@@ -1,0 +1,74 @@
+"""A retry with the same Idempotency-Key after a timeout returns the first outcome and
+never applies the command twice (one meeting, one invitation). On the dev server: the
+time-skipping test server does not keep an update whose caller went away."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from core.settings import Settings
+from samtale.mailsink import MailSink
+from samtale.worker import build_worker
+from store.db import PoolLimits, session_factory
+from tests.api.commanding import Stack, api_on, meeting, seeded, start_reviews, team
+from tests.api.test_command_deadlines import DEADLINE, assert_unavailable
+from tests.factories import MANAGER, kinds
+from tests.waiting import mail_arrived
+
+
+@pytest_asyncio.fixture
+async def bounded_stack(
+    database_url: str, dev_server: WorkflowEnvironment, sink: MailSink
+) -> AsyncIterator[Stack]:
+    """The API on either database with a 1 s deadline, and no worker: the test runs its own."""
+    settings = Settings(
+        env="test",
+        database_url=database_url,
+        smtp_port=sink.port,
+        task_queue=f"test-{uuid.uuid4()}",
+        command_timeout_seconds=DEADLINE,
+    )
+    engine = await seeded(database_url, PoolLimits(), 1)
+    sessions = session_factory(engine)
+    try:
+        async with api_on(settings, dev_server.client, sessions, dev_server) as stack:
+            yield stack
+    finally:
+        await engine.dispose()
+
+
+async def test_a_retry_with_the_same_key_after_a_timeout_returns_the_first_outcome(
+    bounded_stack: Stack, dev_server: WorkflowEnvironment, sink: MailSink
+) -> None:
+    stack = bounded_stack
+    worker = lambda: build_worker(dev_server.client, stack.settings, stack.sessions)  # noqa: E731
+    async with worker():
+        [review_id] = await start_reviews(stack, team(1))
+    body, manager = await meeting(dev_server), stack.auth(MANAGER.id)
+    key = {"Idempotency-Key": f"schedule-{uuid.uuid4()}"}
+    schedule = f"/reviews/{review_id}/schedule"
+
+    # No worker runs: the update is with the server but nothing applies it in time.
+    started = time.monotonic()
+    timed_out = await stack.api.post(schedule, headers=manager | key, json=body)
+    assert_unavailable(timed_out, time.monotonic() - started)
+    assert "may still take effect" in timed_out.json()["message"]
+
+    async with worker():
+        await mail_arrived(sink, "invitation")  # it did take effect, once a worker was back
+        retried = await stack.api.post(schedule, headers=manager | key, json=body)
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["phase"] == "invited"
+        # A new key is a new command: refused, since the meeting is already set.
+        again = await stack.api.post(
+            schedule, headers=manager | {"Idempotency-Key": f"other-{uuid.uuid4()}"}, json=body
+        )
+        assert again.status_code == 409, again.text
+    timeline = [e["kind"] for e in retried.json()["timeline"]]
+    assert timeline == ["started", "scheduled"]
+    assert kinds(sink.messages).count("invitation") == 1
