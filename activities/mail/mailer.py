@@ -6,6 +6,7 @@ the digest activity both deliver through it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,10 +44,17 @@ class Mailer:
         return f"{base}{req.context.get('link_path') or f'/reviews/{req.review_id}'}"
 
     async def deliver(
-        self, req: EmailRequest, now: datetime, *, beat: Beat | None = None
+        self,
+        req: EmailRequest,
+        now: datetime,
+        *,
+        beat: Beat | None = None,
+        accepted: Callable[[], None] | None = None,
     ) -> EmailOutcome:
         """Raises PermanentSmtpError (recorded as failed) or TransientSmtpError (retry).
-        `beat` keeps a bulk activity's heartbeat going while the send waits its turn."""
+        `beat` keeps a bulk activity's heartbeat going while the send waits its turn;
+        `accepted` is told the moment the relay has taken the message, before the log
+        says so (the log's write can fail: the database down between the two)."""
         c = self._config
         mid = message_id(req.key, c.domain)
         link = self.link(req)
@@ -72,8 +80,16 @@ class Mailer:
         except TransientSmtpError as e:
             await self._mark(req.key, log.SENDING, now, str(e))
             raise
+        if accepted is not None:
+            accepted()
+        return await self.record_sent(req, now)
+
+    async def record_sent(self, req: EmailRequest, now: datetime) -> EmailOutcome:
+        """Log a message the relay has taken as sent."""
         await self._mark(req.key, log.SENT, now)
-        return EmailOutcome(key=req.key, status="sent", message_id=mid)
+        return EmailOutcome(
+            key=req.key, status="sent", message_id=message_id(req.key, self._config.domain)
+        )
 
     async def _claim(self, req: EmailRequest, subject: str, mid: str, now: datetime) -> SentEmail:
         async with self._sessions.begin() as session:

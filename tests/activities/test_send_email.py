@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.email import EmailActivities
+from activities.email import RELAY_ACCEPTED, EmailActivities
+from activities.mail.mailer import Mailer
 from activities.mail.smtp import TransientSmtpError
 from core.settings import Settings
 from samtale.mailsink import MailSink, free_port
@@ -105,3 +108,40 @@ async def test_a_relay_that_is_down_is_a_retryable_error_and_counted(
             await env.run(act.send_email, invitation())
     recorded = await row(sessions, "review-1:invitation:0")
     assert (recorded.status, recorded.attempts) == ("sending", 2)
+
+
+class LogDownAfterTheRelay:
+    """The database goes away between the relay taking a message and the log saying so:
+    the first 'sent' mark fails, as it did for ten invitations in the fault run."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.failed = False
+        self._mark = mailer._mark
+
+    async def __call__(self, key: str, status: str, *args: object, **kwargs: object) -> None:
+        if status == "sent" and not self.failed:
+            self.failed = True
+            raise ConnectionRefusedError("the database is down")
+        await self._mark(key, status, *args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_send_whose_log_write_failed_after_the_relay_took_it_is_not_sent_again(
+    settings: Settings, sessions: async_sessionmaker, sink: MailSink
+) -> None:
+    shared = mailer(settings, sessions)
+    fault = LogDownAfterTheRelay(shared)
+    shared._mark = fault  # type: ignore[method-assign]
+    act, beats = EmailActivities(shared), []
+    first = ActivityEnvironment()
+    first.on_heartbeat = lambda *details: beats.append(details)
+    with pytest.raises(ConnectionRefusedError):
+        await first.run(act.send_email, invitation())
+    assert fault.failed and len(sink.messages) == 1
+    assert beats == [(RELAY_ACCEPTED,)]
+
+    retry = ActivityEnvironment()  # the next attempt carries the last heartbeat's details
+    retry.info = dataclasses.replace(retry.info, heartbeat_details=list(beats[-1]), attempt=2)
+    outcome = await retry.run(act.send_email, invitation())
+    assert outcome.status == "sent"
+    assert len(sink.messages) == 1
+    assert (await row(sessions, "review-1:invitation:0")).status == "sent"
