@@ -28,8 +28,10 @@ test: install
 mutation: install
 	$(BIN)/python bench/mutation_score.py
 
+## Quality gates CI runs before the tests: ruff (lint, format) and mypy over packages and tests
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/mypy core workflows activities api store samtale org bench tests
 
 clean:
 	rm -rf $(VENV) var .pytest_cache mutants

@@ -18,7 +18,7 @@ from core.settings import Settings
 from core.temporal import DATA_CONVERTER
 from samtale.binaries import find_binary
 from samtale.mailsink import MailSink
-from samtale.worker import build_worker
+from samtale.worker import Workers, build_worker
 from tests.databases import fresh_postgres_url, seeded_database
 
 
@@ -85,7 +85,7 @@ def settings(sink: MailSink, sqlite_url: str) -> Settings:
 @pytest_asyncio.fixture
 async def worker(
     time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[Workers]:
     w = build_worker(time_env.client, settings, sessions)
     async with w:
         yield w

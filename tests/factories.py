@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,10 +44,10 @@ async def seed_people(session: AsyncSession) -> None:
     )
 
 
-def review_input(review_id: str = "review-2027-e-100", **kw: object) -> ReviewInput:
+def review_input(review_id: str = "review-2027-e-100", **kw: Any) -> ReviewInput:
     return ReviewInput(
         review_id=review_id, cycle_id="2027", employee=EMPLOYEE, manager=MANAGER, hr=HR, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def working_slot(after: datetime, hour: int = 10) -> datetime:
@@ -89,3 +90,10 @@ def sent_at(msg: EmailMessage) -> datetime:
 
 def kinds(messages: list[EmailMessage]) -> list[str]:
     return [str(m["X-Samtale-Kind"]) for m in messages]
+
+
+def body_text(msg: EmailMessage, subtype: str = "plain") -> str:
+    """The text of an email's plain (or html) part; every email of ours has both."""
+    part = msg.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} part"
+    return str(part.get_content())

@@ -16,7 +16,7 @@ from core.settings import Settings
 from samtale.mailsink import MailSink, free_port
 from samtale.worker import mailer
 from store.models import SentEmail
-from tests.factories import EMPLOYEE, MANAGER
+from tests.factories import EMPLOYEE, MANAGER, body_text
 from workflows.contracts import EmailKind, EmailRequest
 
 
@@ -75,14 +75,11 @@ async def test_the_invitation_is_multipart_in_the_recipients_language(
         "text/calendar",
         "application/ics",
     ]
-    text = msg.get_body(("plain",)).get_content()
+    text = body_text(msg)
     assert "Dear Kari Nordmann" in text
     assert "at 10:00 (Oslo time)" in text  # 09:00 UTC is 10:00 in Oslo in February
     assert "https://samtale.example.no/reviews/review-1" in text
-    assert (
-        '<a href="https://samtale.example.no/reviews/review-1">'
-        in msg.get_body(("html",)).get_content()
-    )
+    assert '<a href="https://samtale.example.no/reviews/review-1">' in body_text(msg, "html")
 
 
 async def test_a_refused_mailbox_fails_for_good_and_is_recorded(

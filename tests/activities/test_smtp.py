@@ -137,7 +137,8 @@ class CountingSink(MailSink):
 
 
 async def test_one_connection_carries_a_batch_of_sends() -> None:
-    with CountingSink() as sink:
+    sink = CountingSink()
+    with sink:
         sender = SmtpSender(SmtpConfig(host="127.0.0.1", port=sink.port, pool_size=1))
         for n in range(5):
             await sender.send(message(n))

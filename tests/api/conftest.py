@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -19,7 +20,7 @@ from workflows.ids import review_workflow_id
 Auth = Callable[[str], dict[str, str]]
 
 
-@pytest_asyncio.fixture
+@pytest.fixture
 def auth(settings: Settings) -> Auth:
     return lambda employee_id: {"Authorization": f"Bearer {issue_token(settings, employee_id)}"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -16,7 +17,7 @@ async def db(database_url: str) -> AsyncIterator[async_sessionmaker]:
         yield factory
 
 
-@pytest_asyncio.fixture
+@pytest.fixture
 def store_engine(db: async_sessionmaker) -> AsyncEngine:
     engine = db.kw["bind"]
     assert isinstance(engine, AsyncEngine)

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import event as event_api
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ from workflows.contracts import (
 T0 = datetime(2027, 2, 1, 9, 30, tzinfo=UTC)
 
 
-def state(version: int, phase: Phase = Phase.SCHEDULING, **kw: object) -> ReviewState:
+def state(version: int, phase: Phase = Phase.SCHEDULING, **kw: Any) -> ReviewState:
     return ReviewState(
         review_id="review-2027-e-100",
         cycle_id="2027",
@@ -43,7 +44,7 @@ def state(version: int, phase: Phase = Phase.SCHEDULING, **kw: object) -> Review
         phase_since=T0 + timedelta(hours=version),
         version=version,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def event(seq: int, kind: str) -> TimelineEvent:

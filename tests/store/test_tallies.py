@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -66,9 +67,7 @@ async def kickoff(db: async_sessionmaker) -> None:
         )
 
 
-async def change(
-    db: async_sessionmaker, eid: str, version: int, phase: Phase, **kw: object
-) -> None:
+async def change(db: async_sessionmaker, eid: str, version: int, phase: Phase, **kw: Any) -> None:
     async with db.begin() as session:
         e = await session.get(Employee, eid)
         assert e is not None and e.manager_id is not None
@@ -86,7 +85,7 @@ async def change(
             phase_since=KICKOFF + timedelta(days=version),
             version=version,
             **kw,
-        )  # type: ignore[arg-type]
+        )
         await apply_sync(session, ReviewSync(s))
 
 

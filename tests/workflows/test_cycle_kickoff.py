@@ -24,7 +24,7 @@ from samtale.mailsink import MailSink
 from samtale.worker import build_worker
 from store.models import Review
 from store.org_sync import sync_org
-from tests.factories import HR
+from tests.factories import HR, body_text
 from tests.waiting import eventually, mail_arrived
 from tests.workflows.recording import record_history
 from workflows.calendar import OSLO
@@ -109,7 +109,7 @@ def assert_once_each(sink: MailSink) -> None:
     assert len(per_manager) == MANAGERS and set(per_manager.values()) == {1}
     reports = Counter(f"{p.manager}@example.no" for p in people(N) if p.manager)
     for m in kickoffs:
-        text = m.get_body(("plain",)).get_content()
+        text = body_text(m)
         bullets = [line for line in text.splitlines() if line.startswith("• ")]
         assert len(bullets) == reports[m["To"].addresses[0].addr_spec]
 
@@ -135,7 +135,7 @@ async def test_a_kickoff_run_twice_starts_each_review_and_mails_each_manager_onc
     assert_once_each(sink)
     # Each email lists the manager's reports, as many as its subject says.
     for m in (m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"):
-        text = m.get_body(("plain",)).get_content()
+        text = body_text(m)
         bullets = [line for line in text.splitlines() if line.startswith("• ")]
         assert str(m["Subject"]).split(": ")[1].startswith(f"{len(bullets)} ")
 
@@ -237,6 +237,6 @@ async def test_hr_gets_one_weekly_digest_of_what_is_slipping(
         await mail_arrived(sink, "hr_digest")
     (digest,) = [m for m in sink.messages if m["X-Samtale-Kind"] == "hr_digest"]
     assert digest["To"].addresses[0].addr_spec == HR.email
-    text = digest.get_body(("plain",)).get_content()
+    text = body_text(digest)
     assert "Medarbeidersamtaler 2027" in text and "Ikke avtalt etter fristen: 0" in text
     assert f"/cycles/{cycle}" in text

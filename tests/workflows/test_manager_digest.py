@@ -14,7 +14,7 @@ from samtale.mailsink import MailSink
 from samtale.schedules import MANAGER_DIGEST, disable_manager_digest, enable_manager_digest
 from samtale.worker import build_worker
 from store.readmodel import apply_sync
-from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
+from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER, body_text
 from tests.waiting import mail_arrived
 from workflows.calendar import OSLO
 from workflows.contracts import (
@@ -86,12 +86,12 @@ async def test_each_manager_gets_one_digest_listing_their_teams_work(
     assert (result.sent, result.failed) == (2, 0)
     by_recipient = {m["To"].addresses[0].addr_spec: m for m in sink.messages}
     assert set(by_recipient) == {MANAGER.email, HR.email}
-    text = by_recipient[MANAGER.email].get_body(("plain",)).get_content()
+    text = body_text(by_recipient[MANAGER.email])
     overdue, open_ = text.split("Forfalte tiltak:")[1].split("Åpne tiltak:")
     assert "Course in facilitation (Kari Nordmann)" in overdue
     assert "Find a mentor (Ola Hansen)" in open_
     assert "https://samtale.example.no/actions?scope=team" in text
-    hr_text = by_recipient[HR.email].get_body(("plain",)).get_content()
+    hr_text = body_text(by_recipient[HR.email])
     assert "• Ola Hansen" in hr_text.split("Samtaler som ikke er avtalt ennå:")[1]
     assert OTHER_MANAGER.email not in by_recipient  # nothing to tell them
 

@@ -15,6 +15,7 @@ from tests.factories import (
     HR,
     MANAGER,
     OTHER_MANAGER,
+    body_text,
     meeting,
     review_input,
     working_slot,
@@ -41,7 +42,7 @@ async def test_hr_cancelling_an_unscheduled_review_tells_the_manager(
     await mail_arrived(sink, "review_cancelled")
     (msg,) = sink.messages
     assert msg["To"].addresses[0].addr_spec == MANAGER.email
-    assert "Kari has left" in msg.get_body(("plain",)).get_content()
+    assert "Kari has left" in body_text(msg)
 
 
 async def test_a_new_manager_takes_over_the_review_with_what_was_done(

@@ -15,7 +15,16 @@ from core.settings import Settings
 from samtale.mailsink import MailSink, free_port
 from samtale.worker import build_worker
 from store.queries import review_detail
-from tests.factories import EMPLOYEE, HR, MANAGER, kinds, meeting, review_input, working_slot
+from tests.factories import (
+    EMPLOYEE,
+    HR,
+    MANAGER,
+    body_text,
+    kinds,
+    meeting,
+    review_input,
+    working_slot,
+)
 from tests.waiting import eventually, mail_arrived
 from tests.workflows.recording import record_history
 from workflows.contracts import Accept, Actor, Cancel, Phase
@@ -88,7 +97,7 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
     delivered, notice = sink.messages
     assert delivered["Cc"].addresses[0].addr_spec == MANAGER.email
     assert notice["To"].addresses[0].addr_spec == HR.email
-    assert EMPLOYEE.email in notice.get_body(("plain",)).get_content()
+    assert EMPLOYEE.email in body_text(notice)
     await handle.execute_update(ReviewWorkflow.cancel, Cancel(Actor(MANAGER.id), "test over"))
     await handle.result()
     record_history("review_refused_invitation_hr_told", (await handle.fetch_history()).to_json())
