@@ -22,7 +22,7 @@ from org.csv_import import parse
 from org.generate import org_csv, people
 from samtale.mailsink import MailSink
 from samtale.worker import build_worker
-from store.models import Review
+from store.models import Review, SentEmail
 from store.org_sync import sync_org
 from tests.factories import HR, body_text
 from tests.waiting import eventually, mail_arrived
@@ -81,13 +81,31 @@ async def review_count(sessions: async_sessionmaker, cycle_id: str) -> int:
         )
 
 
+async def kickoff_log(sessions: async_sessionmaker, cycle_id: str) -> list[str]:
+    """The email log's status of each kickoff key of the cycle (one row per key)."""
+    async with sessions() as session:
+        statuses = await session.scalars(
+            select(SentEmail.status).where(SentEmail.key.like(f"kickoff:{cycle_id}:%"))
+        )
+        return list(statuses)
+
+
 async def settled(sessions: async_sessionmaker, sink: MailSink, cycle_id: str) -> None:
+    """Every review in, and every manager's kickoff email logged as sent. A key is marked
+    sent only after the relay took it, and a sent key is never sent again, so nothing
+    more can arrive: the checks that follow need no grace period."""
+
     async def done() -> bool:
-        kickoffs = [m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"]
-        return await review_count(sessions, cycle_id) >= IN_CYCLE and len(kickoffs) >= MANAGERS
+        log = await kickoff_log(sessions, cycle_id)
+        arrived = [m for m in sink.messages if m["X-Samtale-Kind"] == "kickoff"]
+        return (
+            await review_count(sessions, cycle_id) >= IN_CYCLE
+            and len(log) == MANAGERS
+            and set(log) == {"sent"}
+            and len(arrived) >= MANAGERS
+        )
 
     await eventually(done, "every review and every kickoff email", seconds=60)
-    await asyncio.sleep(0.5)  # room for anything that would arrive twice
 
 
 async def kicked_off(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from temporalio.client import WorkflowHandle
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -65,24 +67,27 @@ async def test_a_new_manager_takes_over_the_review_with_what_was_done(
         if m["X-Samtale-Kind"] == "manager_changed"
     }
     assert told == {MANAGER.email, OTHER_MANAGER.email}
-    # From now on only the new manager may run it.
-    refused = (
-        await handle.execute_update(
-            ReviewWorkflow.reschedule, meeting(start_at + timedelta(days=7), by=OTHER_MANAGER.id)
-        )
+    # From now on only the new manager may run it: the old one is refused as the wrong
+    # person (403), the new one moves the meeting.
+    later = start_at + timedelta(days=7)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(ReviewWorkflow.reschedule, meeting(later, by=MANAGER.id))
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert refused.value.cause.type == "WrongActor"
+    moved = (
+        await handle.execute_update(ReviewWorkflow.reschedule, meeting(later, by=OTHER_MANAGER.id))
     ).state
-    assert refused.meeting is not None and refused.meeting.sequence == 1
+    assert moved.meeting is not None and moved.meeting.sequence == 1
 
 
 async def test_only_hr_moves_a_review_to_another_manager(
     time_env: WorkflowEnvironment, worker: Worker
 ) -> None:
     handle = await start(time_env, worker)
-    try:
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(
             ReviewWorkflow.change_manager, ChangeManager(Actor(EMPLOYEE.id), OTHER_MANAGER)
         )
-    except Exception as e:  # noqa: BLE001
-        assert "only HR" in str(e.__cause__)
-    else:
-        raise AssertionError("the employee moved their own review")
+    cause = refused.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "WrongActor"
+    assert "only HR" in cause.message
