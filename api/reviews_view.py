@@ -8,6 +8,7 @@ from api.schemas import ActionOut, EmailOut, EmployeeOut, EventOut, MeetingOut, 
 from store.models import ActionItem, Employee
 from store.queries import ReviewDetail
 from workflows.calendar import OSLO
+from workflows.rules import meeting_warnings
 
 
 def oslo_today(now: datetime) -> date:
@@ -43,6 +44,9 @@ def review_out(d: ReviewDetail, viewer: Employee, now: datetime) -> ReviewOut:
             location_text=r.location_text or "",
             sequence=r.meeting_sequence or 0,
             held=r.meeting_held,
+            warnings=meeting_warnings(
+                r.meeting_start, r.meeting_duration_minutes or 0, d.policy, OSLO
+            ),
         )
     today = oslo_today(now)
     return ReviewOut(

@@ -269,6 +269,11 @@ class MeetingOut(BaseModel):
     location_text: str
     sequence: int
     held: bool
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what the calendar policy warns of at this time, without refusing it "
+        "(a day squeezed between days off, the July holiday weeks)",
+    )
 
 
 class ActionOut(BaseModel):

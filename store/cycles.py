@@ -155,7 +155,12 @@ async def reports_in_cycle(
 
 def cycle_policy(cycle: Cycle) -> Policy:
     """The policy the cycle was started with (stored as JSON), or the defaults."""
-    return Policy(**json.loads(cycle.policy)) if cycle.policy else Policy()
+    return policy_of(cycle.policy)
+
+
+def policy_of(stored: str | None) -> Policy:
+    """A policy as the cycles table stores it (JSON; fields added later take defaults)."""
+    return Policy(**json.loads(stored)) if stored else Policy()
 
 
 async def review_ids_of(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -11,8 +11,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from store.cycles import units_under
-from store.models import ActionItem, Employee, Review, ReviewEvent, SentEmail
+from store.cycles import policy_of, units_under
+from store.models import ActionItem, Cycle, Employee, Review, ReviewEvent, SentEmail
+from workflows.contracts import Policy
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ReviewDetail:
     actions: Sequence[ActionItem]
     events: Sequence[ReviewEvent]
     emails: Sequence[SentEmail]
+    policy: Policy = field(default_factory=Policy)  # the cycle's, for its calendar warnings
 
 
 class ActionStatus(StrEnum):
@@ -94,15 +96,16 @@ async def review_detail(session: AsyncSession, review_id: str) -> ReviewDetail |
     employee, manager = aliased(Employee), aliased(Employee)
     row = (
         await session.execute(
-            select(Review, employee, manager)
+            select(Review, employee, manager, Cycle.policy)
             .join(employee, employee.id == Review.employee_id)
             .join(manager, manager.id == Review.manager_id)
+            .outerjoin(Cycle, Cycle.id == Review.cycle_id)
             .where(Review.id == review_id)
         )
     ).one_or_none()
     if row is None:
         return None
-    review, emp, mgr = row.tuple()
+    review, emp, mgr, policy = row.tuple()
     actions = await session.scalars(
         select(ActionItem).where(ActionItem.review_id == review_id).order_by(ActionItem.number)
     )
@@ -114,7 +117,9 @@ async def review_detail(session: AsyncSession, review_id: str) -> ReviewDetail |
         .where(SentEmail.review_id == review_id)
         .order_by(SentEmail.first_attempt_at, SentEmail.key)
     )
-    return ReviewDetail(review, emp, mgr, list(actions), list(events), list(emails))
+    return ReviewDetail(
+        review, emp, mgr, list(actions), list(events), list(emails), policy_of(policy)
+    )
 
 
 async def list_actions(

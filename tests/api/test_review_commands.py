@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -13,6 +13,9 @@ from store.cycles import Cursor, page_in_scope, register_reviews
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER, kinds, working_slot
 from tests.waiting import mail_arrived
+from workflows.calendar import OSLO, is_norwegian_holiday
+from workflows.contracts import Policy
+from workflows.rules import is_squeezed, is_working_day, meeting_warnings
 
 
 async def slot(env: WorkflowEnvironment, days: int = 20, hour: int = 10) -> str:
@@ -201,3 +204,38 @@ async def test_a_review_listed_before_its_workflow_starts_asks_to_try_again(
     assert r.status_code == 409
     assert r.json()["rule"] == "starting"
     assert "try again" in r.json()["message"]
+
+
+def first_squeezed_day(after: date) -> date:
+    """The first inneklemt dag (a working day between two days off) after `after`."""
+    day = after
+    while not is_squeezed(day, Policy(), is_norwegian_holiday) or not is_working_day(
+        day, Policy(), is_norwegian_holiday
+    ):
+        day += timedelta(days=1)
+    return day
+
+
+async def test_a_meeting_on_a_squeezed_day_is_booked_with_a_warning(
+    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment
+) -> None:
+    today = (await time_env.get_current_time()).astimezone(OSLO).date()
+    day = first_squeezed_day(today + timedelta(days=15))
+    start = datetime.combine(day, time(10), tzinfo=OSLO).isoformat()
+    r = await api.post(f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(start))
+    assert r.status_code == 200, r.text
+    (warning,) = r.json()["meeting"]["warnings"]
+    assert str(day) in warning and "inneklemt" in warning
+
+
+async def test_a_meeting_on_an_ordinary_day_has_no_warning(
+    api: httpx.AsyncClient, auth: Auth, review_id: str, time_env: WorkflowEnvironment
+) -> None:
+    start = working_slot(await time_env.get_current_time() + timedelta(days=20))
+    while meeting_warnings(start, 60, Policy(), OSLO):  # not squeezed, not in July
+        start = working_slot(start)
+    r = await api.post(
+        f"/reviews/{review_id}/schedule", headers=auth(MANAGER.id), json=room(start.isoformat())
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["meeting"]["warnings"] == []
