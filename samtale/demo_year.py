@@ -31,8 +31,12 @@ from samtale.worker import build_worker
 from store.db import create_engine, session_factory
 from store.migrate import upgrade
 from workflows.calendar import OSLO, is_norwegian_holiday
+from workflows.contracts import Policy
+from workflows.reminders import Timing
 
 HR, MANAGER, EMPLOYEE = "hr-1", "m-1", "e-1"
+# When the default policy's reminders and notices go: working mornings, Oslo time.
+WHEN = Timing(Policy(), OSLO, on_working_days=True)
 
 
 def working_day_at(after: datetime, days: int, hour: int = 10) -> datetime:
@@ -111,7 +115,7 @@ class Walk:
         )
         self.review_id = await self.first_review()
         await self.step(f"{MANAGER} has not scheduled {self.review_id}: reminders, then HR")
-        await self.until(t0 + timedelta(days=22))
+        await self.until(WHEN.after(t0 + timedelta(days=21)) + timedelta(minutes=5))
         await self.step("Three weeks on: the manager was reminded twice and HR told")
 
         start = working_day_at(await self.now(), 20)
@@ -135,8 +139,8 @@ class Walk:
         await self.step(
             "The manager records it held", lambda: self.command(MANAGER, "outcome", {"held": True})
         )
-        await self.until(start + timedelta(days=3))
-        await self.step("Three days later: the summary is late, the manager is reminded")
+        await self.until(WHEN.after(start + timedelta(hours=1, days=2)) + timedelta(minutes=5))
+        await self.step("Two days after the meeting, a working morning: the summary is late")
 
         today = (await self.now()).date()
         due = [today + timedelta(days=30), today + timedelta(days=60)]
@@ -156,7 +160,8 @@ class Walk:
             "The employee completes their action early",
             lambda: self.command(EMPLOYEE, "actions/1/complete"),
         )
-        await self.until(datetime.combine(due[1] + timedelta(days=23), time(12), tzinfo=OSLO))
+        last_notice = datetime.combine(due[1] + timedelta(days=22), time(8), tzinfo=OSLO)
+        await self.until(WHEN.after(last_notice) + timedelta(hours=1))
         await self.step("The manager's action ran over: due-soon, then overdue notices")
         await self.step(
             "The manager completes it: the review is completed",
