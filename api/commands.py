@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header
-from fastapi.routing import APIRoute
-from starlette.types import Message, Receive, Scope, Send
 from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -137,20 +135,3 @@ def update_id(ctx: Ctx, update: Update[C]) -> str | None:
 def _cannot_connect(e: RuntimeError) -> bool:
     """A lazily connected client whose server is not there raises this, not an RPCError."""
     return str(e).startswith("Failed client connect")
-
-
-class RetryAfterRoute(APIRoute):
-    """Every 503 from these routes carries Retry-After (RFC 9110 §10.2.3), from settings.
-
-    Errors render in one place (api/errors.py); this only adds the header on the way out.
-    (Were api/errors.py's handler to send headers an error carries, this could go.)"""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_retry_after(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 503:
-                seconds = scope["app"].state.settings.retry_after_seconds
-                headers = [*message.get("headers", []), (b"retry-after", str(seconds).encode())]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await super().handle(scope, receive, send_with_retry_after)

@@ -140,9 +140,14 @@ def responses(*errors: type[ApiError]) -> dict[int | str, dict[str, Any]]:
     return out
 
 
-def _render(e: ApiError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if e.status == 401 else None
-    return JSONResponse(_body(e), status_code=e.status, headers=headers)
+def _render(e: ApiError, *, retry_after: int | None = None) -> JSONResponse:
+    """401 says how to authenticate; 503 says when to try again (RFC 9110 §10.2.3)."""
+    headers: dict[str, str] = {}
+    if e.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if e.status == 503 and retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse(_body(e), status_code=e.status, headers=headers or None)
 
 
 def _invalid(e: RequestValidationError) -> JSONResponse:
@@ -174,8 +179,8 @@ def _framework(request: Request, e: HTTPException) -> ApiError:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, e: ApiError) -> JSONResponse:
-        return _render(e)
+    async def _api_error(request: Request, e: ApiError) -> JSONResponse:
+        return _render(e, retry_after=request.app.state.settings.retry_after_seconds)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, e: RequestValidationError) -> JSONResponse:

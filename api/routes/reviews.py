@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.commands import CtxDep, RetryAfterRoute, run_command
+from api.commands import CtxDep, run_command
 from api.deps import CurrentUser, NowDep, SessionDep
 from api.errors import NotFound
 from api.reviews_view import can_see, review_out
@@ -39,7 +39,7 @@ from workflows.contracts import (
 )
 from workflows.review import ReviewWorkflow
 
-router = APIRouter(prefix="/reviews", tags=["reviews"], route_class=RetryAfterRoute)
+router = APIRouter(prefix="/reviews", tags=["reviews"])
 
 
 @router.get("", response_model=Page[ReviewItem])

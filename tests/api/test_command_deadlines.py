@@ -22,7 +22,7 @@ from samtale.mailsink import free_port
 from store.db import PoolLimits, create_engine, session_factory, unavailable
 from tests.api.commanding import app_client, meeting
 from tests.api.conftest import Auth
-from tests.factories import MANAGER
+from tests.factories import HR, MANAGER
 from workflows.contracts import Phase
 from workflows.review import ReviewWorkflow
 
@@ -98,10 +98,13 @@ async def test_with_the_database_refusing_a_command_is_503_and_never_reaches_the
             r = await cut_off.post(f"/reviews/{review_id}/accept", headers=auth(MANAGER.id))
             took = time.monotonic() - started
             listed = await cut_off.get("/reviews", headers=auth(MANAGER.id))
+            cycles = await cut_off.get("/cycles/2027", headers=auth(HR.id))
     finally:
         await engine.dispose()
     assert_unavailable(r, took)
-    assert listed.status_code == 503
+    # Every 503, not only a command's, says when to try again.
+    for answer in (listed, cycles):
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
     state = await time_env.client.get_workflow_handle(review_id).query(ReviewWorkflow.state)
     assert (state.phase, state.version) == (Phase.SCHEDULING, 1)
 
