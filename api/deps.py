@@ -9,11 +9,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from api.auth import subject_of
-from api.errors import Forbidden, Unauthorized, Unavailable
+from api.errors import Conflict, Forbidden, Unauthorized, Unavailable
 from core.settings import Settings
 from store.db import unavailable
 from store.directory import get_employee
@@ -50,6 +51,14 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
                 await session.rollback()  # best effort: the connection may be gone
             if unavailable(e):
                 raise Unavailable("the database is not answering; try again in a moment") from e
+            if isinstance(e, IntegrityError):
+                # Checked first, yet taken by a request at the same moment (a double click,
+                # a retry): the database refused this one whole, so nothing of it applies.
+                raise Conflict(
+                    "another request changed the same records at the same moment; nothing "
+                    "of this one was applied: read what is there now, and try again if needed",
+                    rule="concurrent",
+                ) from e
             raise
 
 

@@ -52,7 +52,7 @@ _COMMANDS = (
 # What only some operations answer, beyond what their dependencies imply.
 RAISES: dict[str, tuple[type[ApiError], ...]] = {
     **{f"reviews-{c}": _COMMAND for c in _COMMANDS},
-    "employees-create": (Unprocessable,),
+    "employees-create": (Conflict, Unprocessable),  # 409: the same ids added at once
     "cycles-create": (Conflict, Unprocessable),
     "cycles-cancel": (Conflict, *REFUSALS.values()),
     "organisation-import-employees": (Conflict, Unprocessable),

@@ -131,3 +131,22 @@ async def test_two_different_cycles_under_one_id_at_once_one_starts_the_other_is
             for b in (first, second)
         }
         assert sorted(map(tuple, by_body.values())) == [(201,), (409,)], by_body
+
+
+async def test_the_same_employee_added_several_times_at_once_is_added_once(
+    api: httpx.AsyncClient, settings: Settings, db: async_sessionmaker
+) -> None:
+    for _ in range(ROUNDS):
+        new = f"e-{uuid.uuid4().hex[:8]}"
+        body = [{"id": new, "name": "Nora Lie", "email": f"{new}@example.no", "manager_id": "m-10"}]
+        answers = await asyncio.gather(
+            *(api.post("/employees", json=body, headers=hr(settings)) for _ in range(AT_ONCE))
+        )
+        statuses = Counter(r.status_code for r in answers)
+        assert statuses[201] == 1, [r.text for r in answers]
+        assert set(statuses) <= {201, 409, 422}, [r.text for r in answers]
+        async with db() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(Employee).where(Employee.id == new)
+            )
+        assert count == 1
