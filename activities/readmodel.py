@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 from temporalio import activity
 
 from store.db import finish_even_if_cancelled
-from store.readmodel import apply_sync
+from store.readmodel import write_synced
 from workflows.contracts import ReviewSync
-
-RACES = 3
 
 
 class ReadModelActivities:
@@ -20,18 +16,6 @@ class ReadModelActivities:
 
     @activity.defn(name="sync_review")
     async def sync_review(self, sync: ReviewSync) -> None:
-        """The API writes a command's answer as well (store.readmodel.write_answer); when the
-        two race on one row, the loser's version check fails. Trying again at once reads the
-        winner's row and finds the change already there, so a race is not an error."""
-
-        async def write() -> None:
-            async with self._sessions.begin() as session:
-                await apply_sync(session, sync)
-
-        for attempt in range(1, RACES + 1):
-            try:
-                await finish_even_if_cancelled(write())
-                return
-            except (StaleDataError, IntegrityError):
-                if attempt == RACES:
-                    raise
+        """The API writes a command's answer too; store.readmodel.write_synced settles a
+        race between the two, so a race is not a failed attempt here."""
+        await finish_even_if_cancelled(write_synced(self._sessions, sync))

@@ -33,6 +33,7 @@ from store.migrate import upgrade
 from workflows.calendar import OSLO, is_norwegian_holiday
 from workflows.contracts import Policy
 from workflows.reminders import Timing
+from workflows.rules import is_working_day
 
 HR, MANAGER, EMPLOYEE = "hr-1", "m-1", "e-1"
 # When the default policy's reminders and notices go: working mornings, Oslo time.
@@ -40,9 +41,10 @@ WHEN = Timing(Policy(), OSLO, on_working_days=True)
 
 
 def working_day_at(after: datetime, days: int, hour: int = 10) -> datetime:
-    """The first Oslo working day at least `days` after `after`, at `hour`."""
+    """The first Oslo working day at least `days` after `after`, at `hour`: by the default
+    calendar policy, so not julaften or another day it blocks (the rule refuses those)."""
     day = after.astimezone(OSLO).date() + timedelta(days=days)
-    while day.weekday() >= 5 or is_norwegian_holiday(day):
+    while not is_working_day(day, Policy(), is_norwegian_holiday):
         day += timedelta(days=1)
     return datetime.combine(day, time(hour), tzinfo=OSLO)
 

@@ -76,10 +76,14 @@ WRITE_ATTEMPTS = 3
 T = TypeVar("T")
 
 
+async def _nothing(_session: AsyncSession) -> None:
+    return None
+
+
 async def write_answer(sessions: async_sessionmaker, answer: CommandResult) -> None:
     """Write what an accepted command answered, in its own short transaction, so that the
-    caller reads its own write (see write_answer_then)."""
-    await write_answer_then(sessions, answer, _nothing)
+    caller reads its own write (see write_synced)."""
+    await write_synced(sessions, ReviewSync(state=answer.state, events=answer.events), _nothing)
 
 
 async def write_answer_then(
@@ -88,14 +92,22 @@ async def write_answer_then(
     read: Callable[[AsyncSession], Awaitable[T]],
 ) -> T:
     """Write a command's answer, then `read` in the same transaction: one connection and
-    one commit for the API's write and its read-your-write.
+    one commit for the API's write and its read-your-write."""
+    return await write_synced(sessions, ReviewSync(state=answer.state, events=answer.events), read)
 
-    The workflow's sync writes the same change too, maybe at the same moment. Whichever
-    comes second finds the version there and adds nothing; if they race (two inserts of
-    a new row; on SQLite also a row changed under the version-checked UPDATE), the write
-    runs again and then sees the other writer's version. On return the read model holds
-    this answer's version or a newer one."""
-    sync = ReviewSync(state=answer.state, events=answer.events)
+
+async def write_synced(
+    sessions: async_sessionmaker,
+    sync: ReviewSync,
+    read: Callable[[AsyncSession], Awaitable[T]] = _nothing,  # type: ignore[assignment]
+) -> T:
+    """The one way the read model takes a review's state: by a command's answer (the API,
+    the fan-out activities) and by the workflow's own sync, maybe at the same moment.
+
+    Whichever comes second finds the version there and adds nothing; if they race (two
+    inserts of a new row; on SQLite also a row changed under the version-checked UPDATE),
+    the write runs again and then sees the other writer's version. On return the read
+    model holds this version or a newer one, and `read` ran in the same transaction."""
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             async with sessions.begin() as session:
@@ -105,10 +117,6 @@ async def write_answer_then(
             if attempt == WRITE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
-
-
-async def _nothing(_session: AsyncSession) -> None:
-    return None
 
 
 def _facts(row: Review, actions: Iterable[ActionItem]) -> tallies.Facts:
