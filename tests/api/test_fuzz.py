@@ -41,7 +41,6 @@ from schemathesis.generation.overrides import Override
 from schemathesis.schemas import APIOperation
 
 from core.settings import Settings
-from samtale.mailsink import MailSink
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, HR, MANAGER
 
@@ -64,16 +63,9 @@ DESTRUCTIVE_LAST = (
 
 
 @pytest.fixture
-def settings(sink: MailSink, sqlite_url: str) -> Settings:
+def settings(settings: Settings) -> Settings:
     """The shared test settings, but an import does not wait for running cycles."""
-    return Settings(
-        env="test",
-        database_url=sqlite_url,
-        smtp_port=sink.port,
-        task_queue=f"fuzz-{time.monotonic_ns()}",
-        base_url="https://samtale.example.no",
-        import_wait_seconds=0,
-    )
+    return settings.model_copy(update={"import_wait_seconds": 0})
 
 
 def _draw(strategy: SearchStrategy[Case], n: int) -> list[Case]:
