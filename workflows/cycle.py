@@ -4,7 +4,7 @@ cancels the cycle; then it keeps the figures."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 
@@ -14,10 +14,21 @@ with workflow.unsafe.imports_passed_through():
     from activities.cycle_close import CycleCloseActivities
     from activities.kickoff import KickoffActivities
     from workflows import rules
-    from workflows.calendar import OSLO
-    from workflows.contracts import CancelCycle, CycleEnd, CycleInput, HrDigestRun, KickoffResult
+    from workflows.calendar import OSLO, is_norwegian_holiday
+    from workflows.contracts import (
+        CancelCycle,
+        CycleEnd,
+        CycleInput,
+        HrDigestRun,
+        KickoffResult,
+        Policy,
+    )
     from workflows.review_checks import refused
-    from workflows.rules import local_moment
+    from workflows.rules import is_working_day, local_moment
+
+# HR's digest moves off a Monday that is not a working day (Easter Monday, Whit Monday) to
+# the week's first working day; cycles begun before it keep sending on every Monday.
+HR_DIGEST_ON_WORKING_DAYS = "hr-digest-on-working-days"
 
 
 @workflow.defn
@@ -35,6 +46,8 @@ class CycleWorkflow:
         closes = local_moment(cycle.window_end + timedelta(days=1), 0, OSLO)
         while self._cancel_reason is None and workflow.now() < closes:
             digest_at = _next_monday_morning(workflow.now())
+            if workflow.patched(HR_DIGEST_ON_WORKING_DAYS):
+                digest_at = next_digest_at(workflow.now(), cycle.policy)
             try:
                 await workflow.wait_condition(
                     lambda: self._cancel_reason is not None,
@@ -93,7 +106,23 @@ def _reason(cmd: CancelCycle | str) -> str:
 
 
 def _next_monday_morning(now: datetime) -> datetime:
-    """HR's weekly digest goes out on Monday at 08:00 in Oslo."""
+    """Before HR_DIGEST_ON_WORKING_DAYS: next Monday at 08:00 in Oslo, holiday or not."""
+    return local_moment(_next_monday(now), DIGEST_HOUR, OSLO)
+
+
+DIGEST_HOUR = 8
+
+
+def next_digest_at(now: datetime, policy: Policy) -> datetime:
+    """HR's weekly digest: at 08:00 Oslo on the first working day from next Monday on, so
+    a week whose Monday is a public holiday or a day the cycle's calendar blocks gets its
+    digest on the Tuesday (or later), never on the day off."""
+    day = _next_monday(now)
+    while not is_working_day(day, policy, is_norwegian_holiday):
+        day += timedelta(days=1)
+    return local_moment(day, DIGEST_HOUR, OSLO)
+
+
+def _next_monday(now: datetime) -> date:
     local = now.astimezone(OSLO)
-    days = (7 - local.weekday()) % 7 or 7
-    return local_moment(local.date() + timedelta(days=days), 8, OSLO)
+    return local.date() + timedelta(days=(7 - local.weekday()) % 7 or 7)

@@ -253,6 +253,8 @@ async def test_hr_gets_one_weekly_digest_of_what_is_slipping(
         monday = now.date() + timedelta(days=(7 - now.weekday()) % 7 or 7)
         await time_env.sleep(local_moment(monday, 8, OSLO) + timedelta(minutes=5) - now)
         await mail_arrived(sink, "hr_digest")
+        handle = time_env.client.get_workflow_handle(f"cycle-{cycle}")
+        record_history("cycle_weekly_digest", (await handle.fetch_history()).to_json())
     (digest,) = [m for m in sink.messages if m["X-Samtale-Kind"] == "hr_digest"]
     assert digest["To"].addresses[0].addr_spec == HR.email
     text = body_text(digest)
