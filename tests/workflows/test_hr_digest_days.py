@@ -9,8 +9,8 @@ from workflows.contracts import Policy
 from workflows.cycle import next_digest_at
 
 
-def oslo(*args: int) -> datetime:
-    return datetime(*args, tzinfo=OSLO)
+def oslo(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=OSLO)
 
 
 def test_the_digest_goes_on_next_monday_at_eight() -> None:
