@@ -14,7 +14,15 @@ from temporalio.client import Client
 
 from api import errors
 from api.openapi import declare_errors, operation_id
-from api.routes import actions, cycles, email_templates, employees, imports, reviews
+from api.routes import (
+    actions,
+    conversation,
+    cycles,
+    email_templates,
+    employees,
+    imports,
+    reviews,
+)
 from core.settings import Settings
 from core.temporal import connect
 from store.db import engine_for, session_factory
@@ -59,7 +67,10 @@ def create_app(
     app.state.temporal = temporal
     app.state.clock = clock or _system_clock
     errors.install(app)
-    routers = [m.router for m in (employees, imports, cycles, reviews, actions, email_templates)]
+    routers = [
+        m.router
+        for m in (employees, imports, cycles, reviews, conversation, actions, email_templates)
+    ]
     for router in routers:
         app.include_router(router)
 
