@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import json
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from api.conversation_schemas import (
     HmsAnswerOut,
