@@ -5,6 +5,7 @@ agreed, and the employee's disagreement or refusal comes with their comment."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ NOISE = HmsFlag("noise", "physical")
 BY_MANAGER = Actor(MANAGER.id)
 
 
-def awaiting_summary(*flags: HmsFlag, **fields: object) -> ReviewState:
+def awaiting_summary(*flags: HmsFlag, **fields: Any) -> ReviewState:
     return review(Phase.AWAITING_SUMMARY, since=NOW, flagged=list(flags), **fields)
 
 
