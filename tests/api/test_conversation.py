@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
-from tests.factories import EMPLOYEE, MANAGER
+from tests.factories import EMPLOYEE, HR, MANAGER
 
 __all__ = ["walk"]
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -195,6 +196,12 @@ async def test_declining_closes_the_review_unsigned_with_the_comment(walk: Walk)
     )
     (v,) = (await walk.ok(await walk.get("/summary", MANAGER.id)))["versions"]
     assert (v["decision"], v["comment"]) == ("decline", body["comment"])
+    # The cycle is not blocked: the review counts as ended, under its own phase.
+    cycle = await walk.ok(
+        await walk.api.get(f"/cycles/{review['cycle_id']}", headers=walk.as_(HR.id))
+    )
+    assert cycle["overall"]["phases"]["closed_unsigned"] == 1
+    assert cycle["overall"]["phases"]["awaiting_signoff"] == 0
 
 
 async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk) -> None:
@@ -240,3 +247,18 @@ async def test_a_correction_after_signing_is_a_new_version_signed_again(walk: Wa
     review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
     assert review["phase"] == "follow_up"
     assert (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["signed_version"] == 2
+
+
+async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    (next_review,) = await start_reviews(walk.stack, [EMPLOYEE.id])
+    for who in (EMPLOYEE.id, MANAGER.id):
+        r = await walk.api.get(f"/reviews/{next_review}/preparation", headers=walk.as_(who))
+        carried = (await walk.ok(r))["carry_over"]
+        assert [(a["review_id"], a["title"], a["status"]) for a in carried] == [
+            (walk.review_id, "Move deadlines", "open")
+        ]

@@ -118,7 +118,7 @@ async def test_hr_and_the_managers_manager_see_facts_and_no_text(walk: Walk) -> 
 async def test_nobody_outside_the_review_writes_to_its_conversation(walk: Walk) -> None:
     await a_review_with_everything(walk)
     before = await walk.ok(await walk.get("/summary", MANAGER.id))
-    writes = {
+    writes: dict[str, tuple[str, str, object]] = {
         "save prep": ("put", "/preparation", {"answers": {}}),
         "submit prep": ("post", "/preparation/submit", None),
         "summary": ("put", "/summary", {"sections": {"summary": "x"}}),
