@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import Day, Id, OsloDatetime, Strict
 from workflows.contracts import ActionKind, Decision
@@ -20,7 +20,7 @@ SECTION_MAX = 10_000
 
 
 class AnswerIn(Strict):
-    value: str | int = Field(
+    value: Annotated[str, Field(max_length=ANSWER_MAX)] | int = Field(
         description="the answer: text (text and HMS items), 1-10 (scale), an option's key (choice)"
     )
     shared: bool = Field(default=False, description="show it to the other side once both submit")
@@ -30,12 +30,6 @@ class AnswerIn(Strict):
     follow_up: list[Annotated[str, Field(max_length=ANSWER_MAX)]] = Field(
         default_factory=list, max_length=5, description="scale items: answers to its questions"
     )
-
-    @model_validator(mode="after")
-    def _bounded(self) -> AnswerIn:
-        if isinstance(self.value, str) and len(self.value) > ANSWER_MAX:
-            raise ValueError(f"an answer has at most {ANSWER_MAX} characters")
-        return self
 
 
 class PreparationIn(Strict):
