@@ -35,6 +35,8 @@ def oslo_today(now: datetime) -> date:
 # Timeline events whose detail is conversation text in reviews from before versions (an
 # action's title): shown to the two people in the review only.
 PRIVATE_DETAIL = frozenset({"action_completed"})
+# Emails whose subject named an action's title before emails carried no content.
+PRIVATE_SUBJECT = frozenset({"action_due_soon", "action_overdue"})
 
 
 def action_out(a: ActionItem, today: date, *, titled: bool = True) -> ActionOut:
@@ -123,7 +125,7 @@ def review_out(d: ReviewDetail, viewer: Employee, now: datetime) -> ReviewOut:
                 kind=m.kind,
                 to=m.to_addrs,
                 cc=m.cc_addrs,
-                subject=m.subject,
+                subject=m.subject if participant or m.kind not in PRIVATE_SUBJECT else "",
                 status=m.status,
                 attempts=m.attempts,
                 last_error=m.last_error,
