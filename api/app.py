@@ -22,6 +22,7 @@ from api.routes import (
     employees,
     imports,
     reviews,
+    templates,
 )
 from core.settings import Settings
 from core.temporal import connect
@@ -69,7 +70,16 @@ def create_app(
     errors.install(app)
     routers = [
         m.router
-        for m in (employees, imports, cycles, reviews, conversation, actions, email_templates)
+        for m in (
+            employees,
+            imports,
+            cycles,
+            reviews,
+            conversation,
+            actions,
+            email_templates,
+            templates,
+        )
     ]
     for router in routers:
         app.include_router(router)

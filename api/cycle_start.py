@@ -19,6 +19,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.errors import Conflict, Unprocessable
 from store.directory import CycleSpec, cycle_differences, register_cycle, unknown_units
 from store.models import Cycle
+from store.templates import NoSuchTemplate, latest_version, list_templates
 from workflows.contracts import CycleInput, Person
 from workflows.cycle import CycleWorkflow
 from workflows.ids import cycle_workflow_id
@@ -74,6 +75,13 @@ async def _check(session: AsyncSession, spec: CycleSpec) -> None:
             raise Unprocessable(f"{name} is empty: leave it out for everybody", rule="input")
     if spec.scope and (unknown := await unknown_units(session, spec.scope)):
         raise Unprocessable(f"unknown org units: {', '.join(unknown)}", rule="input")
+    try:
+        await latest_version(session, spec.template)
+    except NoSuchTemplate:
+        known = ", ".join(s.template.key for s in await list_templates(session))
+        raise Unprocessable(
+            f"unknown template {spec.template}: the templates are {known}", rule="template"
+        ) from None
 
 
 def _same_running_cycle(cycle: Cycle, spec: CycleSpec) -> None:

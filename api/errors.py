@@ -26,6 +26,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from conversation.templates import TemplateRefused
 from workflows.contracts import TERMINAL_PHASES
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, e: ApiError) -> JSONResponse:
         return _render(e, retry_after=request.app.state.settings.retry_after_seconds)
+
+    @app.exception_handler(TemplateRefused)
+    async def _template_refused(request: Request, e: TemplateRefused) -> JSONResponse:
+        """A template document refused by its checks: every problem, no part stored."""
+        refused = Unprocessable(e.reason, rule="template", problems=e.problems)
+        return _render(refused)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, e: RequestValidationError) -> JSONResponse:

@@ -62,6 +62,7 @@ RAISES: dict[str, tuple[type[ApiError], ...]] = {
     "cycles-create": (Conflict, Unprocessable),
     "cycles-cancel": (Conflict, *REFUSALS.values()),
     "organisation-import-employees": (Conflict, Unprocessable),
+    "templates-add": (Conflict, Unprocessable),
 }
 
 

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import Body, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from conversation.model import KEY_PATTERN
+from conversation.templates import DEFAULT_TEMPLATE_KEY
 from workflows.calendar import OSLO
 from workflows.contracts import EmailKind, LocationKind, Policy
 
@@ -173,6 +175,13 @@ class CycleIn(Strict):
         default=None, description="Or exactly these employees", max_length=5000
     )
     policy: PolicyIn = Field(default_factory=PolicyIn)
+    template: str = Field(
+        default=DEFAULT_TEMPLATE_KEY,
+        max_length=64,
+        pattern=KEY_PATTERN,
+        description="the conversation template (GET /templates); its latest version now "
+        "is the one every review of the cycle keeps",
+    )
 
 
 class CycleOut(BaseModel):
@@ -183,6 +192,8 @@ class CycleOut(BaseModel):
     window_end: date
     status: str
     scope: list[str] | None
+    template: str
+    template_version: int | None = Field(description="None: started before templates")
 
 
 class CountsOut(BaseModel):

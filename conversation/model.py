@@ -57,8 +57,8 @@ class Item(_Frozen):
     kind: ItemKind
     label: Text
     help: Text | None = None
-    options: list[Choice] = Field(default_factory=list)
-    follow_up: list[Text] = Field(default_factory=list)
+    options: list[Choice] = Field(default_factory=list, max_length=20)
+    follow_up: list[Text] = Field(default_factory=list, max_length=5)
     category: Key | None = None
 
     @model_validator(mode="after")
@@ -107,7 +107,7 @@ class Section(_Frozen):
     key: Key
     kind: SectionKind
     title: Text
-    items: list[Item] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1, max_length=50)
     optional: bool = False  # the employee may skip it (the senior section)
 
 
@@ -115,7 +115,7 @@ class Template(_Frozen):
     key: Key
     version: int = Field(ge=1)
     name: Text
-    sections: list[Section] = Field(min_length=1)
+    sections: list[Section] = Field(min_length=1, max_length=30)
 
     def items(self) -> dict[str, Item]:
         """Every item by its key (keys are unique across the template)."""

@@ -85,9 +85,13 @@ def parse_template(doc: Mapping[str, Any]) -> Template:
         template = Template.model_validate(dict(doc))
     except ValidationError as e:
         raise _refused([_schema_problem(err) for err in e.errors()]) from None
-    if problems := [*_key_problems(template), *_section_problems(template)]:
-        raise _refused(problems)
-    if problems := [*_word_problems(template), *_help_problems(template)]:
+    problems = [
+        *_key_problems(template),
+        *_section_problems(template),
+        *_word_problems(template),
+        *_help_problems(template),
+    ]
+    if problems:
         raise _refused(problems)
     return template.model_copy(update={"sections": [_noted(s) for s in template.sections]})
 

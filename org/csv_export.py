@@ -27,6 +27,7 @@ class ExportRow:
     parent_unit: str | None
     start_date: date | None
     end_date: date | None
+    birth_year: int | None = None
 
 
 def to_csv(rows: Iterable[ExportRow]) -> str:

@@ -24,10 +24,12 @@ COLUMNS = (
     "parent_unit",
     "start_date",
     "end_date",
+    "birth_year",  # optional: only the senior section (from the year they turn 62) reads it
 )
 REQUIRED = ("employee_id", "name", "email", "language", "org_unit")
 # The stored columns' sizes: a longer value is refused here, not by the database.
 LIMITS = {"name": 200, "email": 254, "org_unit": 64, "parent_unit": 64}
+BIRTH_YEARS = (1900, 2100)  # a year, no more: the senior section needs nothing finer
 LANGUAGES = {"nb": "nb", "en": "en", "no": "nb", "nob": "nb", "eng": "en"}
 _ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,6 +57,7 @@ class Row:
     parent_unit: str | None
     start_date: date | None
     end_date: date | None
+    birth_year: int | None = None
 
 
 @dataclass
@@ -138,6 +141,7 @@ def _row(n: int, c: dict[str, str], problems: list[Problem]) -> Row | None:
     start, end = _date(c, "start_date", bad), _date(c, "end_date", bad)
     if start and end and end < start:
         bad("end_date", f"{end} is before the start date {start}")
+    birth_year = _year(c, bad)
     if len(problems) > before:
         return None
     return Row(
@@ -151,7 +155,19 @@ def _row(n: int, c: dict[str, str], problems: list[Problem]) -> Row | None:
         c.get("parent_unit") or None,
         start,
         end,
+        birth_year,
     )
+
+
+def _year(c: dict[str, str], bad) -> int | None:  # type: ignore[no-untyped-def]
+    value = c.get("birth_year", "")
+    if not value:
+        return None
+    low, high = BIRTH_YEARS
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        bad("birth_year", f"{value!r} is not a year of birth (a year from {low} to {high})")
+        return None
+    return int(value)
 
 
 def _date(c: dict[str, str], column: str, bad) -> date | None:  # type: ignore[no-untyped-def]

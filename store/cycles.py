@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from store import tallies
 from store.models import Cycle, Employee, OrgUnit, Review, ReviewEvent
+from store.templates import cycle_template
 from workflows.contracts import Phase, Policy
 
 
@@ -80,11 +81,13 @@ async def register_reviews(
     people: Sequence[InScope],
     now: datetime,
 ) -> None:
-    """Write each review's first row and 'started' event, unless it is there already."""
+    """Write each review's first row and 'started' event, unless it is there already. Each
+    keeps the template version its cycle pinned: what it started with, for good."""
     have = set(await session.scalars(select(Review.id).where(Review.id.in_(review_ids))))
     new = [(rid, p) for rid, p in zip(review_ids, people, strict=True) if rid not in have]
     if not new:
         return
+    template_key, template_version = await cycle_template(session, cycle_id)
     # Plain multi-row inserts: a kickoff writes thousands, and ORM objects cost CPU the
     # worker needs for the review workflows it is starting.
     await session.execute(
@@ -101,6 +104,8 @@ async def register_reviews(
                 "started_at": now,
                 "phase_since": now,
                 "updated_at": now,
+                "template_key": template_key,
+                "template_version": template_version,
             }
             for rid, p in new
         ],

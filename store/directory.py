@@ -14,7 +14,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from conversation.templates import DEFAULT_TEMPLATE_KEY
 from store.models import Cycle, Employee, OrgUnit
+from store.templates import latest_version
 from workflows.contracts import Person, Policy
 
 T = TypeVar("T")
@@ -183,6 +185,7 @@ class CycleSpec:
     scope: list[str] | None
     employee_ids: list[str] | None
     policy: Policy
+    template: str = DEFAULT_TEMPLATE_KEY  # its latest version then is the cycle's
 
 
 async def unknown_units(session: AsyncSession, ids: Sequence[str]) -> list[str]:
@@ -209,6 +212,8 @@ async def register_cycle(
         "scope": json.dumps(spec.scope) if spec.scope is not None else None,
         "employee_ids": json.dumps(spec.employee_ids) if spec.employee_ids is not None else None,
         "policy": json.dumps(asdict(spec.policy)),
+        "template_key": spec.template,
+        "template_version": await latest_version(session, spec.template),
     }
     stmt = insert(Cycle).values(row).on_conflict_do_nothing(index_elements=["id"])
     created = (await session.execute(stmt.returning(Cycle.id))).first() is not None
@@ -227,6 +232,7 @@ def cycle_differences(cycle: Cycle, spec: CycleSpec) -> list[str]:
         "window_end": cycle.window_end,
         "scope": _as_set(cycle.scope),
         "employee_ids": _as_set(cycle.employee_ids),
+        "template": cycle.template_key or DEFAULT_TEMPLATE_KEY,
     }
     theirs: dict[str, Any] = {
         "name": spec.name,
@@ -235,6 +241,7 @@ def cycle_differences(cycle: Cycle, spec: CycleSpec) -> list[str]:
         "window_end": spec.window_end,
         "scope": None if spec.scope is None else set(spec.scope),
         "employee_ids": None if spec.employee_ids is None else set(spec.employee_ids),
+        "template": spec.template,
     }
     out = [k for k in mine if mine[k] != theirs[k]]
     stored = json.loads(cycle.policy) if cycle.policy else asdict(Policy())

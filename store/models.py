@@ -52,6 +52,8 @@ class Employee(Base):
     )
     start_date: Mapped[date | None] = mapped_column(Date, default=None)
     end_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # Optional import column: only the senior section (from the year they turn 62) reads it.
+    birth_year: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Cycle(Base):
@@ -69,6 +71,10 @@ class Cycle(Base):
     final_figures: Mapped[str | None] = mapped_column(Text, default=None)  # JSON
     policy: Mapped[str | None] = mapped_column(Text, default=None)  # JSON of Policy
     employee_ids: Mapped[str | None] = mapped_column(Text, default=None)  # JSON list, if given
+    # The template the cycle was started with, pinned at its latest version then; NULL for
+    # cycles started before templates: the default's (store/templates.py).
+    template_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    template_version: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Review(Base):
@@ -110,6 +116,23 @@ class Review(Base):
     summary_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     decision: Mapped[str | None] = mapped_column(String(16), default=None)
     hms_categories: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    # The template version the review started with (its cycle's); NULL on reviews started
+    # before templates, which resolve to the default's latest version.
+    template_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    template_version: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class TemplateRow(Base):
+    """One version of a conversation template: its document as parse_template accepted it
+    (JSON). Versions are never changed once stored: reviews keep the one they started with."""
+
+    __tablename__ = "templates"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("employees.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PhaseTally(Base):

@@ -31,6 +31,7 @@ _FIELDS = (
     "org_unit_id",
     "start_date",
     "end_date",
+    "birth_year",
     "active",
 )
 
@@ -139,6 +140,7 @@ def _values(row: Row, today: date) -> dict[str, object]:
         "org_unit_id": row.org_unit,
         "start_date": row.start_date,
         "end_date": row.end_date,
+        "birth_year": row.birth_year,
         "active": row.end_date is None or row.end_date > today,
     }
 
@@ -210,6 +212,7 @@ async def organisation(session: AsyncSession) -> list[ExportRow]:
             parent_unit=parent,
             start_date=e.start_date,
             end_date=e.end_date,
+            birth_year=e.birth_year,
         )
         for e, parent in rows.tuples()
     ]

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from store import tallies
 from store.models import ActionItem, Employee, Review, ReviewEvent
+from store.templates import cycle_template
 from workflows.contracts import CommandResult, ReviewState, ReviewSync
 
 
@@ -43,9 +44,15 @@ async def _apply_state(session: AsyncSession, s: ReviewState) -> None:
     before: tallies.Facts | None = None
     if row is None:
         # A review started outside a kickoff (a late joiner) counts in the employee's unit.
+        # It keeps the template version its cycle pinned, as a kickoff's reviews do.
         employee = await session.get(Employee, s.employee.id)
+        template_key, template_version = await cycle_template(session, s.cycle_id)
         row = Review(
-            id=s.review_id, version=-1, org_unit_id=employee.org_unit_id if employee else None
+            id=s.review_id,
+            version=-1,
+            org_unit_id=employee.org_unit_id if employee else None,
+            template_key=template_key,
+            template_version=template_version,
         )
     if row.version > s.version:
         return  # a newer version landed between the probe and the lock

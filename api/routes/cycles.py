@@ -26,6 +26,7 @@ from api.schemas import (
     ReviewItem,
     UnitProgress,
 )
+from conversation.templates import DEFAULT_TEMPLATE_KEY
 from store.cycles import cycle_policy
 from store.directory import CycleSpec, as_person, get_cycle
 from store.models import Cycle
@@ -61,6 +62,7 @@ async def create(
         scope=body.scope,
         employee_ids=body.employee_ids,
         policy=body.policy.apply(),
+        template=body.template,
     )
     cycle = await start_cycle(
         session, temporal, spec, hr=as_person(me), task_queue=settings.task_queue, now=now
@@ -164,6 +166,8 @@ def _out(cycle: Cycle) -> CycleOut:
         window_end=cycle.window_end,
         status=cycle.status,
         scope=json.loads(cycle.scope) if cycle.scope else None,
+        template=cycle.template_key or DEFAULT_TEMPLATE_KEY,
+        template_version=cycle.template_version,
     )
 
 

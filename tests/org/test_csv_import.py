@@ -103,3 +103,19 @@ def test_values_longer_than_their_columns_are_refused_at_the_edge() -> None:
         Problem(2, "org_unit", "is longer than 64 characters"),
         Problem(2, "parent_unit", "is longer than 64 characters"),
     ]
+
+
+BIRTH = HEADER.replace("end_date\n", "end_date,birth_year\n")
+
+
+@pytest.mark.parametrize(("year", "stored"), [("", None), ("1900", 1900), ("2100", 2100)])
+def test_the_birth_year_is_optional_and_a_year(year: str, stored: int | None) -> None:
+    row = parse(BIRTH + f"ceo,Anne Dahl,anne@example.no,nb,,Konsern,,,,{year}\n").rows[0]
+    assert row.birth_year == stored
+
+
+@pytest.mark.parametrize("year", ["1899", "2101", "65", "1965-03-01", "١٩٦٥"])
+def test_a_birth_year_that_is_not_a_year_is_refused(year: str) -> None:
+    assert problems(BIRTH + f"ceo,Anne Dahl,anne@example.no,nb,,Konsern,,,,{year}\n") == [
+        Problem(2, "birth_year", f"{year!r} is not a year of birth (a year from 1900 to 2100)")
+    ]

@@ -15,7 +15,7 @@ from store.db import create_engine
 from store.migrate import MIGRATIONS, upgrade
 from tests.databases import fresh_postgres_url
 
-LIVE = ("store", "api", "workflows", "activities", "samtale", "core", "org")
+LIVE = ("store", "api", "workflows", "activities", "samtale", "core", "org", "conversation")
 
 
 def imported_modules(source: str) -> set[str]:

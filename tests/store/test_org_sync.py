@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from org.csv_export import to_csv
 from org.csv_import import parse
 from org.demo import DEMO, demo_csv
 from samtale.demo import seed_demo
 from store.db import create_engine, session_factory
 from store.migrate import upgrade
 from store.models import Employee, OrgUnit
-from store.org_sync import SyncReport, apply_sync, plan_sync, sync_org
+from store.org_sync import SyncReport, apply_sync, organisation, plan_sync, sync_org
 
 TODAY = date(2027, 2, 1)
 HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date\n"
@@ -137,3 +138,23 @@ async def test_someone_moved_to_a_manager_who_joins_in_the_same_file(
     assert report.added == ["n1"]
     assert report.manager_changed == [("e1", "m1", "n1")]
     assert (await employee(db, "e1")).manager_id == "n1"
+
+
+async def test_a_birth_year_is_stored_changed_and_exported_as_imported(
+    db: async_sessionmaker,
+) -> None:
+    with_years = V1.replace("end_date\n", "end_date,birth_year\n").replace(
+        "e1,Kari Hansen,kari@example.no,en,m1,Salg Vest,Salg,,\n",
+        "e1,Kari Hansen,kari@example.no,en,m1,Salg Vest,Salg,,,1965\n",
+    )
+    report = await sync(db, with_years)
+    assert (await employee(db, "e1")).birth_year == 1965
+    assert (await employee(db, "e2")).birth_year is None
+    async with db() as session:
+        exported = to_csv(await organisation(session))
+    assert "e1,Kari Hansen,kari@example.no,en,m1,Salg Vest,Salg,,,1965\n" in exported
+    again = await sync(db, with_years)
+    assert (again.updated, again.unchanged) == ([], len(report.added))
+    without = await sync(db, V1)  # the file is the whole truth: no column, no birth year
+    assert without.updated == ["e1"]
+    assert (await employee(db, "e1")).birth_year is None
