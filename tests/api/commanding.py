@@ -72,9 +72,12 @@ async def api_on(
         yield Stack(client, sessions, settings)
 
 
-async def start_reviews(stack: Stack, employee_ids: list[str]) -> dict[str, str]:
-    """A cycle for these employees, started through the API; once every review is in the
-    read model, returns each review's id with its employee's."""
+async def start_reviews(
+    stack: Stack, employee_ids: list[str], template: str | None = None
+) -> dict[str, str]:
+    """A cycle for these employees (on `template`, else the default), started through the
+    API; once every review is in the read model, returns each review's id with its
+    employee's."""
     cycle_id = f"c{uuid.uuid4().hex[:10]}"
     r = await stack.api.post(
         "/cycles",
@@ -86,6 +89,7 @@ async def start_reviews(stack: Stack, employee_ids: list[str]) -> dict[str, str]
             "window_start": "2026-11-01",
             "window_end": "2028-12-31",
             "employee_ids": employee_ids,
+            **({"template": template} if template else {}),
         },
     )
     assert r.status_code == 201, r.text

@@ -262,3 +262,28 @@ async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
         assert [(a["review_id"], a["title"], a["status"]) for a in carried] == [
             (walk.review_id, "Move deadlines", "open")
         ]
+
+
+async def test_a_loft_preparation_takes_scales_and_their_follow_up_questions(walk: Walk) -> None:
+    (loft,) = await start_reviews(walk.stack, [EMPLOYEE.id], template="loft")
+    walk.review_id = loft
+    await walk.scheduled()
+    bad = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"scale_tasks": {"value": 11}}})
+    assert bad.status_code == 422 and "1 to 10" in bad.text, bad.text
+    mine = await walk.prepare(
+        EMPLOYEE.id,
+        {
+            "scale_tasks": {
+                "value": 7,
+                "shared": True,
+                "follow_up": ["I finish what I start.", "Fewer interruptions."],
+            },
+            "next_step": {"value": "Block two mornings a week.", "shared": True},
+        },
+    )
+    assert mine["template_key"] == "loft"
+    assert mine["mine"]["answers"]["scale_tasks"]["follow_up"][1] == "Fewer interruptions."
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    theirs = (await walk.ok(await walk.get("/preparation", MANAGER.id)))["other"]["answers"]
+    assert theirs["scale_tasks"]["value"] == 7
