@@ -73,12 +73,13 @@ async def mark_submitted(
     *,
     review_id: str,
     author_id: str,
+    answers: dict[str, dict[str, Any]],
     digest: str,
     salt: str,
     now: datetime,
 ) -> None:
-    """Freeze the preparation whose digest the workflow accepted (an empty one if the
-    author submitted without a draft). Run again by a retry, it changes nothing."""
+    """Freeze the answers whose digest the workflow accepted (none if the author submitted
+    without a draft). Run again by a retry, it changes nothing."""
     p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
     if p is None:
         p = Preparation(
@@ -90,6 +91,7 @@ async def mark_submitted(
         )
         session.add(p)
     if p.submitted_at is None:
+        p.answers = json.dumps(answers, ensure_ascii=False)
         p.submitted_at, p.digest, p.salt = now, digest, salt
 
 
@@ -178,6 +180,10 @@ async def save_version(session: AsyncSession, v: NewVersion, *, now: datetime) -
     for item in rows:
         item.title = titles[item.number]
     await session.flush()
+
+
+async def has_version(session: AsyncSession, review_id: str, version: int) -> bool:
+    return await session.get(SummaryVersion, (review_id, version)) is not None
 
 
 async def current_version(session: AsyncSession, review_id: str) -> SummaryVersion | None:

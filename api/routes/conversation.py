@@ -115,10 +115,12 @@ async def _submit(review_id: str, ctx: CtxDep) -> ReviewOut:
     cmd = SubmitPreparation(_actor(ctx.me), digest=digest, flagged=conv.flags_of(t, answers))
 
     async def freeze(session: AsyncSession, _: CommandResult) -> None:
+        # What was digested is what is frozen, even if a draft was saved meanwhile.
         await texts.mark_submitted(
             session,
             review_id=review_id,
             author_id=ctx.me.id,
+            answers=answers,
             digest=digest,
             salt=salt,
             now=ctx.now,
@@ -209,12 +211,18 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
     )
 
     async def keep(session: AsyncSession, answer: CommandResult) -> None:
-        numbers = conv.numbers_of(body, len(answer.state.actions))
+        s = answer.state
+        if (s.summary_version, s.summary_digest) != (version, digest):
+            # A retry, answered with its first attempt's outcome: that attempt kept its
+            # text, unless the database failed it then (it said so: 503, "took effect").
+            if await texts.has_version(session, review_id, s.summary_version):
+                return
+        numbers = conv.numbers_of(body, len(s.actions))
         await texts.save_version(
             session,
             texts.NewVersion(
                 review_id=review_id,
-                version=version,
+                version=s.summary_version,
                 sections=checked.sections,
                 actions=[
                     texts.SummaryAction(n, a.title.strip(), a.owner_id, a.due, a.kind.value)
@@ -224,7 +232,7 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
                     texts.HmsAnswer(key, category, None if at is None else numbers[at - 1], why)
                     for key, category, at, why in checked.answers
                 ],
-                digest=digest,
+                digest=s.summary_digest,
                 salt=salt,
                 created_by=ctx.me.id,
             ),

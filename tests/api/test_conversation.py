@@ -287,3 +287,21 @@ async def test_a_loft_preparation_takes_scales_and_their_follow_up_questions(wal
     await walk.submit(MANAGER.id)
     theirs = (await walk.ok(await walk.get("/preparation", MANAGER.id)))["other"]["answers"]
     assert theirs["scale_tasks"]["value"] == 7
+
+
+async def test_a_summary_retried_with_its_idempotency_key_is_one_version(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    body = await summary(walk)
+    headers = walk.as_(MANAGER.id) | {"Idempotency-Key": "summary-attempt-1"}
+    answers = [await walk.api.put(walk.url("/summary"), headers=headers, json=body) for _ in "ab"]
+    assert [(r.status_code, r.json()["summary_version"]) for r in answers] == [(200, 1)] * 2
+    versions = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert [v["version"] for v in versions] == [1]
+    assert await walk.updates() == [
+        "schedule",
+        "accept",
+        "submit_preparation",
+        "submit_preparation",
+        "record_outcome",
+        "submit_summary",
+    ]
