@@ -3,9 +3,10 @@
 A template's texts are searched for these, in both languages whichever field they are
 in (a bokmål word in the English text counts too). Each pattern starts at a word's
 beginning, so `helse` finds helseplager and helseopplysninger, and `syk` alone (not
-sykkel) is a whole word. A few fixed phrases name the law rather than ask for health
-(HMS is "helse, miljø og sikkerhet"), and the note that tells a writer *not* to write
-health information is ours: both are taken out before searching.
+sykkel) is a whole word; `psykolog` is the profession only (psykologisk trygghet is a
+psychosocial topic). A few fixed phrases name the law rather than ask for health (HMS is
+"helse, miljø og sikkerhet"), and the note that tells a writer *not* to write health
+information is ours: both are taken out before searching.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _STEMS = {
         r"medikament\w*",
         r"legemiddel\w*",
         r"psykiatri\w*",
-        r"psykolog\w*",
+        r"psykolog(en|er|ene)?",  # the profession; psykologisk trygghet is a work topic
         r"terapi\w*",
         r"gravid\w*",
         r"funksjonsnedsett\w*",

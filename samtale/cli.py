@@ -8,8 +8,12 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,9 +53,21 @@ def main(argv: list[str] | None = None) -> None:
         dest="scope",
         help="an org unit (with its sub-units); repeat for more; default: all",
     )
+    start.add_argument(
+        "--template", default="standard", help="a template's key (default: standard)"
+    )
     fun = hr_sub.add_parser("funnel", help="a cycle's funnel as a table")
     fun.add_argument("cycle_id")
     fun.add_argument("--unit", help="show this unit and its sub-units (default: the top)")
+    tpl = hr_sub.add_parser("templates", help="list, preview or add conversation templates")
+    tpl_sub = tpl.add_subparsers(dest="templates_command", required=True)
+    tpl_sub.add_parser("list", help="every template's latest version, names in nb and en")
+    show = tpl_sub.add_parser("preview", help="a template as a person reads it")
+    show.add_argument("key")
+    show.add_argument("--lang", choices=["nb", "en"], default="nb")
+    show.add_argument("--version", type=int, help="default: the latest")
+    new = tpl_sub.add_parser("add", help="add a template or its next version (a JSON file)")
+    new.add_argument("file", type=Path)
     year = sub.add_parser(
         "demo-year", help="one review's whole year on a time-skipping server, every email kept"
     )
@@ -189,6 +205,19 @@ def _hr(settings: Settings, args: argparse.Namespace) -> int:
                     "window_start": args.window_start,
                     "window_end": args.window_end,
                     "scope": args.scope,
+                    "template": args.template,
                 },
             )
+        if args.hr_command == "templates":
+            return _templates(http, args)
         return hr_cli.funnel(http, args.cycle_id, args.unit)
+
+
+def _templates(http: httpx.Client, args: argparse.Namespace) -> int:
+    from samtale import hr_templates
+
+    if args.templates_command == "list":
+        return hr_templates.list_templates(http)
+    if args.templates_command == "preview":
+        return hr_templates.preview(http, args.key, lang=args.lang, version=args.version)
+    return hr_templates.add(http, args.file)

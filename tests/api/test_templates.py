@@ -5,7 +5,6 @@ and its reviews keep the version they started with."""
 from __future__ import annotations
 
 import copy
-import uuid
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from conversation.builtin import STANDARD
 from store.models import Cycle, Review
 from tests.api.conftest import Auth
+from tests.api.test_cycles import body as cycle_body
 from tests.factories import EMPLOYEE, HR, MANAGER
 from tests.waiting import eventually
 
@@ -193,17 +193,6 @@ async def test_a_document_that_does_not_fit_the_schema_says_where(
 
 
 # A cycle names its template
-
-
-def cycle_body(**changes: Any) -> dict[str, Any]:
-    return {
-        "id": f"c{uuid.uuid4().hex[:10]}",
-        "name": "Medarbeidersamtaler 2027",
-        "year": 2027,
-        "window_start": "2026-11-01",
-        "window_end": "2028-12-31",
-        "employee_ids": [EMPLOYEE.id],
-    } | changes
 
 
 async def test_a_cycle_uses_standard_unless_it_names_another(

@@ -189,6 +189,7 @@ def test_an_hms_item_outside_a_work_environment_section_is_refused() -> None:
         ("label", "nb", "Er du syk ofte?", "syk"),
         ("label", "en", "Do you have a diagnosis?", "diagnosis"),
         ("label", "nb", "Har du fått en advarsel?", "advarsel"),
+        ("label", "nb", "Går du til psykolog?", "psykolog"),
         ("label", "en", "Any disciplinary matters?", "disciplinary"),
         ("help", "en", "Mention any medication.", "medication"),
         ("help", "nb", "Nevn sykemelding om du har en.", "sykemelding"),
@@ -211,6 +212,7 @@ def test_a_text_asking_for_health_diagnoses_or_discipline_is_refused(
         "Hvordan er sykkelparkeringen?",  # sykkel is not syk
         "Hvordan fungerer HMS (helse, miljø og sikkerhet) hos oss?",
         "Is there an illustration of the plan?",  # illustration is not ill
+        "Opplever du psykologisk trygghet i gruppen?",  # a work topic, not a psychologist
     ],
 )
 def test_words_that_only_look_like_health_words_pass(text: str) -> None:

@@ -22,7 +22,8 @@ from store.templates import (
     template_for_review,
 )
 from tests.factories import EMPLOYEE, HR, MANAGER
-from workflows.contracts import Phase, Policy, ReviewState, ReviewSync
+from tests.workflows.review_states import review
+from workflows.contracts import Policy, ReviewSync
 
 NOW = datetime(2027, 1, 10, 9, tzinfo=UTC)
 
@@ -111,18 +112,7 @@ async def test_a_review_from_before_templates_gets_the_defaults_latest_version(
 async def test_a_late_joiners_first_row_keeps_its_cycles_version(db: async_sessionmaker) -> None:
     async with db.begin() as session:
         await start_cycle(session, "c-late", "loft")
-    joiner = ReviewState(
-        review_id="review:c-late:e-100",
-        cycle_id="c-late",
-        employee=EMPLOYEE,
-        manager=MANAGER,
-        hr=HR,
-        policy=Policy(),
-        phase=Phase.SCHEDULING,
-        started_at=NOW,
-        phase_since=NOW,
-        version=1,
-    )
+    joiner = review(since=NOW, review_id="review:c-late:e-100", cycle_id="c-late", version=1)
     async with db.begin() as session:
         await apply_sync(session, ReviewSync(joiner, []))
     async with db.begin() as session:
