@@ -4,7 +4,6 @@ another employee) and the steps of a walk (prepare, submit, hold, summarise, sig
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,13 +14,10 @@ import pytest_asyncio
 from sqlalchemy import update
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
 from samtale.mailsink import MailSink
-from samtale.worker import build_worker
-from store.db import PoolLimits, session_factory
 from store.directory import NewEmployee, add_employees
 from store.models import Employee
-from tests.api.commanding import Stack, api_on, meeting, seeded, start_reviews
+from tests.api.commanding import Stack, meeting, running_stack, stack_settings, start_reviews
 from tests.factories import EMPLOYEE, HR, MANAGER
 
 SKIP_LEVEL = "m-top"  # the manager's manager
@@ -117,20 +113,8 @@ async def walk(
     database_url: str, time_env: WorkflowEnvironment, sink: MailSink
 ) -> AsyncIterator[Walk]:
     """A review of EMPLOYEE through the API, the worker and the sink, on either database."""
-    settings = Settings(
-        env="test",
-        database_url=database_url,
-        smtp_port=sink.port,
-        task_queue=f"test-{uuid.uuid4()}",
-        base_url="https://samtale.example.no",
-    )
-    engine = await seeded(database_url, PoolLimits(), 1)
-    sessions = session_factory(engine)
-    try:
-        async with build_worker(time_env.client, settings, sessions):
-            async with api_on(settings, time_env.client, sessions, time_env) as stack:
-                await _people(stack)
-                reviews = await start_reviews(stack, [EMPLOYEE.id])
-                yield Walk(stack, time_env, sink, next(iter(reviews)))
-    finally:
-        await engine.dispose()
+    settings = stack_settings(database_url, sink, base_url="https://samtale.example.no")
+    async with running_stack(settings, time_env) as stack:
+        await _people(stack)
+        reviews = await start_reviews(stack, [EMPLOYEE.id])
+        yield Walk(stack, time_env, sink, next(iter(reviews)))
