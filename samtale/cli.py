@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     show.add_argument("key")
     show.add_argument("--lang", choices=["nb", "en"], default="nb")
     show.add_argument("--version", type=int, help="default: the latest")
+    show.add_argument(
+        "--senior", action="store_true", help="with the senior section (employees from 62)"
+    )
     new = tpl_sub.add_parser("add", help="add a template or its next version (a JSON file)")
     new.add_argument("file", type=Path)
     year = sub.add_parser(
@@ -219,5 +222,7 @@ def _templates(http: httpx.Client, args: argparse.Namespace) -> int:
     if args.templates_command == "list":
         return hr_templates.list_templates(http)
     if args.templates_command == "preview":
-        return hr_templates.preview(http, args.key, lang=args.lang, version=args.version)
+        return hr_templates.preview(
+            http, args.key, lang=args.lang, version=args.version, senior=args.senior
+        )
     return hr_templates.add(http, args.file)

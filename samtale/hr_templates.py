@@ -33,8 +33,12 @@ def list_templates(http: httpx.Client) -> int:
     return 0
 
 
-def preview(http: httpx.Client, key: str, *, lang: str, version: int | None = None) -> int:
+def preview(
+    http: httpx.Client, key: str, *, lang: str, version: int | None = None, senior: bool = False
+) -> int:
     params: dict[str, str | int] = {"lang": lang} | ({"version": version} if version else {})
+    if senior:
+        params["senior"] = "true"
     r = http.get(f"/templates/{key}/preview", params=params)
     if r.status_code != 200:
         return fail(r)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, HrUser, NowDep, SessionDep
 from api.errors import Conflict, NotFound, Unprocessable
@@ -14,7 +16,7 @@ from api.template_schemas import (
     TemplateVersion,
 )
 from conversation.preview import TemplateView, preview
-from conversation.templates import Template, parse_template
+from conversation.templates import SENIOR_FROM_AGE, Template, for_employee, parse_template
 from store.templates import (
     NoSuchTemplate,
     StoredTemplate,
@@ -49,9 +51,16 @@ async def preview_(
     me: CurrentUser,
     lang: Language = "nb",
     version: TemplateVersion = None,
+    senior: Annotated[
+        bool, Query(description="as an employee who turns 62 or more that year sees it")
+    ] = False,
 ) -> TemplateView:
-    """The template as a person reads it, in one language (`lang`: nb or en)."""
-    return preview((await _get(session, key, version)).template, lang)
+    """The template as a person reads it, in one language (`lang`: nb or en); with
+    `senior`, with the senior section as from the year an employee turns 62."""
+    t = (await _get(session, key, version)).template
+    if senior:
+        t = for_employee(t, birth_year=0, cycle_year=SENIOR_FROM_AGE)
+    return preview(t, lang)
 
 
 @router.post("", response_model=Template, status_code=201)

@@ -88,6 +88,18 @@ async def test_a_preview_is_the_template_in_one_language(
     assert (scale["kind"], scale["follow_up"], scale["scale"]) == ("scale", follow_up, [1, 10])
 
 
+async def test_a_senior_preview_has_the_optional_senior_section_before_the_summary(
+    bare_api: httpx.AsyncClient, auth: Auth
+) -> None:
+    path = "/templates/standard/preview"
+    plain = await bare_api.get(path, headers=auth(HR.id))
+    senior = await bare_api.get(path, params={"senior": "true"}, headers=auth(HR.id))
+    assert "senior" not in [s["key"] for s in plain.json()["sections"]]
+    *_, before, last = senior.json()["sections"]
+    assert (before["key"], before["title"], before["optional"]) == ("senior", "Seniorsamtale", True)
+    assert last["kind"] == "summary"
+
+
 async def test_a_preview_in_another_language_is_refused(
     bare_api: httpx.AsyncClient, auth: Auth
 ) -> None:
