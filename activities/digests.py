@@ -61,7 +61,8 @@ class DigestActivities:
 
 def digest_request(d: ManagerDigest, week: str) -> EmailRequest:
     def line(a) -> str:  # type: ignore[no-untyped-def]
-        return f"{a.title} ({a.owner_name}), {a.due.isoformat()}"
+        # Whose and when, never the title: an email carries no conversation text.
+        return f"{a.owner_name}, {a.due.isoformat()}"
 
     return EmailRequest(
         key=f"manager-digest:{d.manager.id}:{week}",

@@ -14,7 +14,16 @@ from temporalio.client import Client
 
 from api import errors
 from api.openapi import declare_errors, operation_id
-from api.routes import actions, cycles, email_templates, employees, imports, reviews, templates
+from api.routes import (
+    actions,
+    conversation,
+    cycles,
+    email_templates,
+    employees,
+    imports,
+    reviews,
+    templates,
+)
 from core.settings import Settings
 from core.temporal import connect
 from store.db import engine_for, session_factory
@@ -60,7 +69,17 @@ def create_app(
     app.state.clock = clock or _system_clock
     errors.install(app)
     routers = [
-        m.router for m in (employees, imports, cycles, reviews, actions, email_templates, templates)
+        m.router
+        for m in (
+            employees,
+            imports,
+            cycles,
+            reviews,
+            conversation,
+            actions,
+            email_templates,
+            templates,
+        )
     ]
     for router in routers:
         app.include_router(router)

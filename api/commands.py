@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -77,20 +79,30 @@ class Ctx:
 
 
 CtxDep = Annotated[Ctx, Depends()]
+# What a command keeps in the database beside the read model (a conversation's text), in
+# the same transaction as its answer's write, once the workflow has accepted it.
+Then = Callable[[AsyncSession, CommandResult], Awaitable[None]]
 
 
-async def run_command(ctx: Ctx, review_id: str, update: Update[C], cmd: C) -> ReviewOut:
+async def run_command(
+    ctx: Ctx, review_id: str, update: Update[C], cmd: C, then: Then | None = None
+) -> ReviewOut:
     """Check the caller may see the review, send the update, write its answer to the
-    read model and answer with the review as it now stands (read-your-write)."""
+    read model (and `then`, if given) and answer with the review as it now stands
+    (read-your-write)."""
     seen = await review_participants(ctx.session, review_id)
     if seen is None or not can_see(ctx.me, seen.manager_id, seen.employee_id):
         raise NotFound(f"review {review_id} not found")
     await ctx.session.commit()  # end the read: no connection is held while Temporal works
     answer = await _update(ctx, review_id, update, cmd, seen.phase)
+
+    async def read(session: AsyncSession) -> Any:
+        if then is not None:
+            await then(session, answer)
+        return await review_detail(session, review_id)
+
     try:
-        detail = await write_answer_then(
-            ctx.sessions, answer, lambda session: review_detail(session, review_id)
-        )
+        detail = await write_answer_then(ctx.sessions, answer, read)
     except Exception as e:
         if unavailable(e):
             raise Unavailable(

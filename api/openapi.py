@@ -41,9 +41,10 @@ _COMMANDS = (
     "schedule",
     "reschedule",
     "accept",
-    "preparation",
+    "submit-preparation",
+    "submit-preparation-as-before",
     "outcome",
-    "summary",
+    "write-summary",
     "signoff",
     "complete-action",
     "cancel",
@@ -52,6 +53,11 @@ _COMMANDS = (
 # What only some operations answer, beyond what their dependencies imply.
 RAISES: dict[str, tuple[type[ApiError], ...]] = {
     **{f"reviews-{c}": _COMMAND for c in _COMMANDS},
+    # The conversation's text: 403 for HR and the manager's manager (they see its facts).
+    "reviews-get-preparation": (Forbidden,),
+    "reviews-save-preparation": (Forbidden, Conflict),
+    "reviews-get-summary": (Forbidden,),
+    "reviews-comment": (Forbidden, Conflict),
     "employees-create": (Conflict, Unprocessable),  # 409: the same ids added at once
     "cycles-create": (Conflict, Unprocessable),
     "cycles-cancel": (Conflict, *REFUSALS.values()),

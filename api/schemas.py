@@ -244,31 +244,6 @@ class OutcomeIn(Strict):
     held: bool = Field(description="true: the meeting took place; false: a no-show, reschedule")
 
 
-class ActionIn(Strict):
-    title: str = Field(max_length=500)
-    owner_id: Id
-    due: Day
-
-
-class SummaryIn(Strict):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "summary": "We talked about the year and agreed on one course.",
-                    "actions": [
-                        {"title": "Take the course", "owner_id": "e-1", "due": "2027-06-30"}
-                    ],
-                }
-            ]
-        },
-    )
-
-    summary: str = Field(max_length=20_000)
-    actions: list[ActionIn] = Field(default_factory=list, max_length=50)
-
-
 class CancelIn(Strict):
     reason: str = Field(max_length=500, examples=["the employee has left"])
 
@@ -290,7 +265,8 @@ class MeetingOut(BaseModel):
 class ActionOut(BaseModel):
     review_id: str
     number: int
-    title: str
+    title: str | None = Field(description="Shown only to the employee and the manager")
+    kind: str = "other"
     owner_id: str
     manager_id: str
     due: date
@@ -342,6 +318,13 @@ class ReviewItem(BaseModel):
         )
 
 
+class ActionCounts(BaseModel):
+    total: int = 0
+    done: int = 0
+    overdue: int = 0
+    by_kind: dict[str, int] = Field(default_factory=dict)
+
+
 class ReviewOut(BaseModel):
     id: str
     cycle_id: str
@@ -353,7 +336,18 @@ class ReviewOut(BaseModel):
     meeting: MeetingOut | None
     employee_prepared: bool
     manager_prepared: bool
-    summary: str | None = Field(description="Shown only to the employee and the manager")
+    summary: str | None = Field(
+        description="A summary from before versions (GET /reviews/{id}/summary has today's); "
+        "shown only to the employee and the manager"
+    )
+    summary_version: int = 0
+    decision: str | None = Field(
+        default=None, description="the employee's: approve, disagree or decline"
+    )
+    action_counts: ActionCounts = Field(default_factory=lambda: ActionCounts())
+    hms_categories: list[str] = Field(
+        default_factory=list, description="work-environment categories flagged for follow-up"
+    )
     signed_off_at: OsloDatetime | None
     ended_at: OsloDatetime | None
     cancel_reason: str | None

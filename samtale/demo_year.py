@@ -132,9 +132,26 @@ class Walk:
             lambda: self.command(MANAGER, "schedule", meeting),
         )
         await self.step("The employee accepts", lambda: self.command(EMPLOYEE, "accept"))
+        prep = {
+            "answers": {
+                "tasks": {"value": "Leverte den nye kundeportalen.", "shared": True},
+                "ps_workload": {
+                    "value": "Mange kveldsfrister i vår.",
+                    "shared": True,
+                    "needs_follow_up": True,
+                },
+                "career_wishes": {"value": "Vil bli fagleder (bare for meg selv)."},
+            }
+        }
+
+        async def prepare() -> None:
+            await self.call(EMPLOYEE, "PUT", f"/reviews/{self.review_id}/preparation", prep)
+            await self.command(EMPLOYEE, "preparation/submit")
+
         await self.step(
-            "The employee prepares (the manager does not yet)",
-            lambda: self.command(EMPLOYEE, "preparation"),
+            "The employee saves a draft (kept in the database only) and submits it; the "
+            "manager does not prepare yet",
+            prepare,
         )
         await self.until(start + timedelta(minutes=5))
         await self.step("The meeting begins: reminders went to whoever had not prepared")
@@ -147,17 +164,32 @@ class Walk:
         today = (await self.now()).date()
         due = [today + timedelta(days=30), today + timedelta(days=60)]
         summary = {
-            "summary": "Et godt år. Vil vokse mot en rolle som fagleder.",
+            "sections": {"summary": "Et godt år. Vil vokse mot en rolle som fagleder."},
             "actions": [
-                {"title": "Kurs i fasilitering", "owner_id": EMPLOYEE, "due": str(due[0])},
-                {"title": "Finne en mentor", "owner_id": MANAGER, "due": str(due[1])},
+                {
+                    "title": "Kurs i fasilitering",
+                    "owner_id": EMPLOYEE,
+                    "due": str(due[0]),
+                    "kind": "development",
+                },
+                {
+                    "title": "Flytte kveldsfristene",
+                    "owner_id": MANAGER,
+                    "due": str(due[1]),
+                    "kind": "tilrettelegging",
+                },
             ],
+            "hms": [{"item_key": "ps_workload", "action": 2}],
         }
         await self.step(
-            "The manager writes the summary with two actions: the employee is asked to sign",
-            lambda: self.command(MANAGER, "summary", summary),
+            "The manager writes the summary with two actions (one answers the flagged "
+            "workload): the employee is asked to sign",
+            lambda: self.call(MANAGER, "PUT", f"/reviews/{self.review_id}/summary", summary),
         )
-        await self.step("The employee signs off", lambda: self.command(EMPLOYEE, "signoff"))
+        await self.step(
+            "The employee signs off",
+            lambda: self.command(EMPLOYEE, "signoff", {"decision": "approve"}),
+        )
         await self.step(
             "The employee completes their action early",
             lambda: self.command(EMPLOYEE, "actions/1/complete"),

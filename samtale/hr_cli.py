@@ -22,6 +22,7 @@ PHASE_LABELS = [
     "follow_up",
     "completed",
     "cancelled",
+    "closed_unsigned",
 ]
 
 

@@ -111,6 +111,11 @@ class Review(Base):
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The conversation as facts, for everyone who may see the review (HR included): the
+    # summary's version, the employee's decision and the flagged HMS categories; never text.
+    summary_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    decision: Mapped[str | None] = mapped_column(String(16), default=None)
+    hms_categories: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     # The template version the review started with (its cycle's); NULL on reviews started
     # before templates, which resolve to the default's latest version.
     template_key: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -169,6 +174,7 @@ class ActionItem(Base):
     manager_id: Mapped[str] = mapped_column(ForeignKey("employees.id"))
     due: Mapped[date] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    kind: Mapped[str] = mapped_column(String(32), default="other", server_default="other")
 
 
 class ReviewEvent(Base):
@@ -244,3 +250,44 @@ class Lock(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# ---- the conversation's text: only here, never in a workflow (store/conversation.py) ----
+
+
+class Preparation(Base):
+    """One side's preparation of a review: answers by item key (JSON: value, shared and, for
+    HMS items, needs_follow_up), a draft until submitted, then frozen with its digest."""
+
+    __tablename__ = "preparations"
+
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    answers: Mapped[str] = mapped_column(Text)  # JSON
+    feedback_in_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    salt: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class SummaryVersion(Base):
+    """One version of a review's summary: text per template section, the agreed actions with
+    their titles, the answers to flagged HMS items. A signed version is never changed; a
+    correction is the next version."""
+
+    __tablename__ = "summary_versions"
+
+    review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sections: Mapped[str] = mapped_column(Text)  # JSON: section key -> text
+    actions: Mapped[str] = mapped_column(Text)  # JSON list: number, title, owner_id, due, kind
+    hms: Mapped[str] = mapped_column(Text)  # JSON list: item_key, category, action, reason
+    digest: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))  # keeps the digest from being guessed
+    created_by: Mapped[str] = mapped_column(ForeignKey("employees.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decision: Mapped[str | None] = mapped_column(String(16), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)  # the employee's own
+    commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -157,6 +157,9 @@ def _copy_state(row: Review, s: ReviewState) -> None:
     row.signed_off_at = s.signed_off_at
     row.ended_at = s.ended_at
     row.cancel_reason = s.cancel_reason
+    row.summary_version = s.summary_version
+    row.decision = s.decision.value if s.decision else None
+    row.hms_categories = ",".join(sorted({f.category for f in s.flagged}))[:1000]
 
 
 async def _actions(session: AsyncSession, review_id: str) -> dict[int, ActionItem]:
@@ -171,8 +174,12 @@ def _sync_actions(session: AsyncSession, s: ReviewState, existing: dict[int, Act
         if row is None:
             row = existing[a.id] = ActionItem(review_id=s.review_id, number=a.id)
             session.add(row)
-        row.title, row.owner_id, row.manager_id = a.title, a.owner_id, s.manager.id
-        row.due, row.done_at = a.due, a.done_at
+        if a.title or row.title is None:
+            # A versioned summary's titles are in the database only (store/conversation.py
+            # writes them): the workflow's empty title never overwrites one.
+            row.title = a.title
+        row.owner_id, row.manager_id = a.owner_id, s.manager.id
+        row.due, row.done_at, row.kind = a.due, a.done_at, a.kind.value
 
 
 async def _add_events(session: AsyncSession, sync: ReviewSync) -> None:

@@ -21,9 +21,12 @@ class Phase(StrEnum):
     FOLLOW_UP = "follow_up"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    # The employee declined to sign the summary: the review ends with their comment (kept
+    # in the database), and the cycle goes on without it.
+    CLOSED_UNSIGNED = "closed_unsigned"
 
 
-TERMINAL_PHASES = frozenset({Phase.COMPLETED, Phase.CANCELLED})
+TERMINAL_PHASES = frozenset({Phase.COMPLETED, Phase.CANCELLED, Phase.CLOSED_UNSIGNED})
 
 
 class LocationKind(StrEnum):
@@ -137,9 +140,23 @@ class Accept:
     actor: Actor
 
 
+@dataclass(frozen=True)
+class HmsFlag:
+    """An HMS item the author of a preparation flagged `needs_follow_up`: the item's key and
+    its category (e.g. "workload"), never what they wrote about it."""
+
+    item_key: str
+    category: str
+
+
 @dataclass
 class SubmitPreparation:
+    """A preparation is submitted: its text stays in the database; the workflow gets the
+    digest of what was frozen and the HMS items flagged for follow-up."""
+
     actor: Actor
+    digest: str = ""
+    flagged: list[HmsFlag] = field(default_factory=list)
 
 
 @dataclass
@@ -148,23 +165,62 @@ class RecordOutcome:
     held: bool
 
 
+class ActionKind(StrEnum):
+    DEVELOPMENT = "development"
+    GOAL = "goal"
+    WORK_ENVIRONMENT = "work_environment"
+    # Adjustment of work (aml. § 4-6): agreed without any diagnosis or health detail.
+    TILRETTELEGGING = "tilrettelegging"
+    OTHER = "other"
+
+
 @dataclass
 class NewAction:
-    title: str
+    """An agreed action as the workflow sees it: owner, due date and kind. Its title lives in
+    the database (`title` stays for the histories of reviews started before that)."""
+
     owner_id: str
     due: date
+    title: str = ""
+    kind: ActionKind = ActionKind.OTHER
+    # A correction may change an open action of an earlier version: its number; None: new.
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class HmsResolution:
+    """How the summary answers a flagged HMS item: `action` is the 1-based position of the
+    agreed action in this summary's list, or None for "no action" (the reason why is kept
+    in the database)."""
+
+    item_key: str
+    action: int | None = None
 
 
 @dataclass
 class SubmitSummary:
+    """A summary version: its text and action titles are in the database; the workflow gets
+    the version number, a digest of its content and the facts (actions, HMS answers)."""
+
     actor: Actor
-    summary: str
+    summary: str = ""
     actions: list[NewAction] = field(default_factory=list)
+    version: int = 0  # 0: a summary from before versions (its text is `summary`)
+    digest: str = ""
+    hms: list[HmsResolution] = field(default_factory=list)
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    DISAGREE = "disagree"  # signed, with disagreement in the comment
+    DECLINE = "decline"  # not signed: the review closes as closed_unsigned
 
 
 @dataclass
 class SignOff:
     actor: Actor
+    decision: Decision = Decision.APPROVE
+    has_comment: bool = False  # the comment itself is in the database
 
 
 @dataclass
@@ -199,11 +255,12 @@ class Meeting:
 @dataclass
 class Action:
     id: int
-    title: str
+    title: str  # "" since summaries are versioned: the title is in the database
     owner_id: str
     due: date
     created_at: datetime
     done_at: datetime | None = None
+    kind: ActionKind = ActionKind.OTHER
 
 
 @dataclass
@@ -245,6 +302,16 @@ class ReviewState:
     # Timed emails dropped unsent: their moment had passed (EmailRequest.useful_until), or
     # their reason went away (a preparation reminder once that person has prepared).
     dropped_email_keys: list[str] = field(default_factory=list)
+    # The conversation as facts (its text is in the database, never here).
+    employee_prep_digest: str = ""
+    manager_prep_digest: str = ""
+    flagged: list[HmsFlag] = field(default_factory=list)  # by either side, once per item
+    summary_version: int = 0
+    summary_digest: str = ""
+    hms: list[HmsResolution] = field(default_factory=list)  # of the current version
+    signed_version: int = 0  # the version the employee signed (0: none yet)
+    decision: Decision | None = None
+    has_comment: bool = False
 
 
 @dataclass

@@ -231,14 +231,9 @@ def _summary(state: ReviewState, when: Timing) -> list[Planned]:
 def _signoff(state: ReviewState, when: Timing) -> list[Planned]:
     assert state.summary_at is not None
     at = when.after(state.summary_at + timedelta(days=state.policy.signoff_reminder_days))
-    return [
-        Planned(
-            at,
-            email(
-                state, key="signoff-reminder", kind=EmailKind.SIGNOFF_REMINDER, to=state.employee
-            ),
-        )
-    ]
+    v = state.summary_version
+    key = "signoff-reminder" if v <= 1 else f"signoff-reminder:{v}"  # a correction's own
+    return [Planned(at, email(state, key=key, kind=EmailKind.SIGNOFF_REMINDER, to=state.employee))]
 
 
 def owner_of(state: ReviewState, action: Action) -> Person:
@@ -246,11 +241,9 @@ def owner_of(state: ReviewState, action: Action) -> Person:
 
 
 def action_context(action: Action) -> dict[str, str]:
-    return {
-        "action_title": action.title,
-        "action_due": action.due.isoformat(),
-        "action_id": str(action.id),
-    }
+    """Which action and when, never what: an email links to the review, where the owner
+    reads the title (emails and their context in the history carry no conversation text)."""
+    return {"action_due": action.due.isoformat(), "action_id": str(action.id)}
 
 
 def _action(state: ReviewState, action: Action, when: Timing) -> list[Planned]:

@@ -10,7 +10,7 @@ maps (see `refused`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from temporalio.exceptions import ApplicationError
@@ -23,6 +23,10 @@ from workflows.contracts import (
     Cancel,
     ChangeManager,
     CompleteAction,
+    Decision,
+    HmsFlag,
+    HmsResolution,
+    NewAction,
     Phase,
     RecordOutcome,
     ReviewState,
@@ -82,6 +86,10 @@ def preparation(s: ReviewState, cmd: SubmitPreparation) -> None:
         cmd.actor, [s.employee.id, s.manager.id], "the employee or their manager", what
     )
     rules.require_phase(s, [Phase.INVITED, Phase.PREPARING], what)
+    if cmd.digest:  # a frozen preparation (before those, submitting again was harmless)
+        done = s.employee_prepared if cmd.actor.id == s.employee.id else s.manager_prepared
+        if done:
+            raise rules.WrongPhase("phase", "your preparation is already submitted")
 
 
 def outcome(s: ReviewState, cmd: RecordOutcome) -> None:
@@ -97,21 +105,61 @@ def outcome(s: ReviewState, cmd: RecordOutcome) -> None:
 def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
     what = "submit the summary"
     rules.require_actor(cmd.actor, [s.manager.id], "the employee's manager", what)
-    rules.require_phase(s, [Phase.AWAITING_SUMMARY], what)
-    if not cmd.summary.strip():
-        raise rules.Refusal("R8", "the summary must not be empty")
-    if len(cmd.actions) > MAX_ACTIONS:
+    if cmd.version == 0:  # a summary from before versions: one text, once
+        rules.require_phase(s, [Phase.AWAITING_SUMMARY], what)
+        if not cmd.summary.strip():
+            raise rules.Refusal("R8", "the summary must not be empty")
+    else:
+        # A signed version is never changed: a correction is the next version, signed again.
+        rules.require_phase(s, SUMMARY_PHASES, what)
+        if cmd.version != s.summary_version + 1:
+            raise rules.WrongPhase(
+                "version",
+                f"the summary is at version {s.summary_version}; "
+                f"this would be version {cmd.version}: reload it and write again",
+            )
+        if not cmd.digest:
+            raise rules.Refusal("R8", "a summary version needs its content's digest")
+    _actions(s, cmd.actions, now=now, titled=cmd.version == 0)
+    missing = unresolved_hms(s.flagged, cmd.hms, actions=len(cmd.actions))
+    if missing:
+        raise rules.Refusal(
+            "R7",
+            "every HMS item flagged for follow-up needs an agreed action or a reason for no "
+            "action: " + ", ".join(missing),
+        )
+
+
+SUMMARY_PHASES = (Phase.AWAITING_SUMMARY, Phase.AWAITING_SIGNOFF, Phase.FOLLOW_UP)
+
+
+def _actions(s: ReviewState, actions: Sequence[NewAction], *, now: datetime, titled: bool) -> None:
+    """Owners are the two people in the review, due dates ahead and within a year; a
+    correction may name an action of an earlier version by its number (agreed actions are
+    never removed, so all of them count towards the limit)."""
+    existing = {a.id: a for a in s.actions}
+    numbered = [a.number for a in actions if a.number is not None]
+    if len(existing) + len(actions) - len(numbered) > MAX_ACTIONS:
         raise rules.Refusal("R8", f"agree at most {MAX_ACTIONS} actions in one summary")
     today = now.astimezone(OSLO).date()
     owners = {s.employee.id, s.manager.id}
-    for n, a in enumerate(cmd.actions, start=1):
-        if not a.title.strip():
+    for n, a in enumerate(actions, start=1):
+        if titled and not a.title.strip():
             raise rules.Refusal("R8", f"action {n} needs a title")
         if a.owner_id not in owners:
             raise rules.Refusal(
                 "R8",
                 f"action {n}: the owner must be the employee or the manager, not {a.owner_id!r}",
             )
+        before = None
+        if a.number is not None:
+            before = existing.get(a.number)
+            if before is None:
+                raise rules.Refusal("R8", f"action {n}: this review has no action {a.number}")
+            if numbered.count(a.number) > 1:
+                raise rules.Refusal("R8", f"action {n}: action {a.number} is named twice")
+        if before is not None and before.due == a.due:
+            continue  # an agreed date stays as it was, even once it has passed
         if a.due <= today:
             raise rules.Refusal("R8", f"action {n}: the due date {a.due} must be after today")
         if a.due > today + timedelta(days=MAX_ACTION_DAYS):
@@ -121,9 +169,30 @@ def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
             )
 
 
+def unresolved_hms(
+    flagged: Sequence[HmsFlag], hms: Sequence[HmsResolution], *, actions: int
+) -> list[str]:
+    """The flagged HMS items (by either side's preparation) that the summary leaves without
+    an agreed action or a "no action, because ..." (in flag order). An answer naming an
+    action this summary does not have, or an item answered twice, is refused outright."""
+    answered: set[str] = set()
+    for r in hms:
+        if r.item_key in answered:
+            raise rules.Refusal("R7", f"HMS item {r.item_key!r} is answered twice")
+        if r.action is not None and not 1 <= r.action <= actions:
+            raise rules.Refusal(
+                "R7", f"HMS item {r.item_key!r} names action {r.action}, which is not agreed"
+            )
+        answered.add(r.item_key)
+    return [f.item_key for f in flagged if f.item_key not in answered]
+
+
 def sign_off(s: ReviewState, cmd: SignOff) -> None:
     rules.require_actor(cmd.actor, [s.employee.id], "the employee", "sign off the summary")
     rules.require_phase(s, [Phase.AWAITING_SIGNOFF], "sign off the summary")
+    if cmd.decision is not Decision.APPROVE and not cmd.has_comment:
+        verb = "sign with disagreement" if cmd.decision is Decision.DISAGREE else "decline"
+        raise rules.Refusal("comment", f"to {verb}, write a comment saying why")
 
 
 def complete_action(s: ReviewState, cmd: CompleteAction) -> None:

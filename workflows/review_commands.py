@@ -11,7 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.review_core import TELL_MANAGER_CANCELLED, ReviewCore
+from workflows.review_core import CONVERSATION_FACTS, TELL_MANAGER_CANCELLED, ReviewCore
 
 with workflow.unsafe.imports_passed_through():
     from workflows import review_checks as check
@@ -22,7 +22,9 @@ with workflow.unsafe.imports_passed_through():
         ChangeManager,
         CommandResult,
         CompleteAction,
+        Decision,
         EmailKind,
+        HmsResolution,
         Meeting,
         Phase,
         RecordOutcome,
@@ -31,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitPreparation,
         SubmitSummary,
     )
-    from workflows.reminders import action_context, email
+    from workflows.reminders import email
 
 
 def _impossible(message: str) -> ApplicationError:
@@ -109,6 +111,8 @@ class ReviewCommands(ReviewCore):
             self._s.employee_prepared = True
         else:
             self._s.manager_prepared = True
+        if workflow.patched(CONVERSATION_FACTS):
+            self._prepared_facts(role, cmd)
         self._record("prepared", actor=cmd.actor.id)
         self._withdraw("prep:", role)  # their preparation reminder, if one is still trying
         return await self._answer()
@@ -116,6 +120,19 @@ class ReviewCommands(ReviewCore):
     @submit_preparation.validator
     def _check_preparation(self, cmd: SubmitPreparation) -> None:
         check.refused(lambda: check.preparation(self._s, cmd))
+
+    def _prepared_facts(self, role: str, cmd: SubmitPreparation) -> None:
+        """What the workflow knows of a preparation: its digest, and the HMS items it
+        flagged for follow-up (an item flagged by both sides counts once)."""
+        if role == "employee":
+            self._s.employee_prep_digest = cmd.digest
+        else:
+            self._s.manager_prep_digest = cmd.digest
+        known = {f.item_key for f in self._s.flagged}
+        for flag in cmd.flagged:
+            if flag.item_key not in known:
+                self._s.flagged.append(flag)
+                known.add(flag.item_key)
 
     @workflow.update
     async def record_outcome(self, cmd: RecordOutcome) -> CommandResult:
@@ -138,20 +155,58 @@ class ReviewCommands(ReviewCore):
 
     @workflow.update
     async def submit_summary(self, cmd: SubmitSummary) -> CommandResult:
+        if cmd.version > 0 and workflow.patched(CONVERSATION_FACTS):
+            self._summary_version(cmd)
+        else:
+            self._summary_text(cmd)
+        if self._s.meeting:
+            self._s.meeting.held = True
+        self._enter(Phase.AWAITING_SIGNOFF)
+        n = len(self._s.actions)
+        detail = f"{n} agreed actions"
+        if cmd.version > 1:
+            detail = f"version {cmd.version}: {detail}"
+        self._record("summary_submitted", actor=cmd.actor.id, detail=detail)
+        key = "signoff-request" if cmd.version <= 1 else f"signoff-request:{cmd.version}"
+        self._mail(key, EmailKind.SIGNOFF_REQUEST, cc_manager=False)
+        return await self._answer()
+
+    def _summary_text(self, cmd: SubmitSummary) -> None:
+        """Before versions: the summary's text and its actions' titles in the state."""
         now = workflow.now()
         self._s.summary, self._s.summary_at = cmd.summary.strip(), now
         self._s.actions = [
             Action(id=i, title=a.title.strip(), owner_id=a.owner_id, due=a.due, created_at=now)
             for i, a in enumerate(cmd.actions, start=1)
         ]
-        if self._s.meeting:
-            self._s.meeting.held = True
-        self._enter(Phase.AWAITING_SIGNOFF)
-        self._record(
-            "summary_submitted", actor=cmd.actor.id, detail=f"{len(self._s.actions)} agreed actions"
-        )
-        self._mail("signoff-request", EmailKind.SIGNOFF_REQUEST, cc_manager=False)
-        return await self._answer()
+
+    def _summary_version(self, cmd: SubmitSummary) -> None:
+        """A new version of the summary, as facts: an action named by number keeps its
+        number (and, once done, stays done); the others are added after the existing
+        ones, which a correction never removes. The employee signs the new version again."""
+        now, s = workflow.now(), self._s
+        numbers: list[int] = []
+        for a in cmd.actions:
+            if a.number is not None:
+                action = s.actions[a.number - 1]
+                action.owner_id, action.due, action.kind = a.owner_id, a.due, a.kind
+            else:
+                action = Action(
+                    id=len(s.actions) + 1,
+                    title="",
+                    owner_id=a.owner_id,
+                    due=a.due,
+                    created_at=now,
+                    kind=a.kind,
+                )
+                s.actions.append(action)
+            numbers.append(action.id)
+        s.hms = [
+            HmsResolution(r.item_key, None if r.action is None else numbers[r.action - 1])
+            for r in cmd.hms
+        ]
+        s.summary_version, s.summary_digest, s.summary_at = cmd.version, cmd.digest, now
+        s.signed_off_at, s.decision, s.has_comment = None, None, False
 
     @submit_summary.validator
     def _check_summary(self, cmd: SubmitSummary) -> None:
@@ -159,8 +214,15 @@ class ReviewCommands(ReviewCore):
 
     @workflow.update
     async def sign_off(self, cmd: SignOff) -> CommandResult:
+        if workflow.patched(CONVERSATION_FACTS):
+            self._s.decision, self._s.has_comment = cmd.decision, cmd.has_comment
+            if cmd.decision is Decision.DECLINE:
+                self._enter(Phase.CLOSED_UNSIGNED)
+                self._record("declined", actor=cmd.actor.id)
+                return await self._answer()
+            self._s.signed_version = self._s.summary_version
         self._s.signed_off_at = workflow.now()
-        self._record("signed_off", actor=cmd.actor.id)
+        self._record("signed_off", actor=cmd.actor.id, detail=cmd.decision.value)
         self._after_action_change()
         return await self._answer()
 
@@ -174,9 +236,8 @@ class ReviewCommands(ReviewCore):
             raise _impossible(f"this review has no action {cmd.action_id}")
         action = self._s.actions[cmd.action_id - 1]
         action.done_at = workflow.now()
-        self._record(
-            "action_completed", actor=cmd.actor.id, detail=action_context(action)["action_title"]
-        )
+        # The action's number, never its title: the timeline is read by HR too.
+        self._record("action_completed", actor=cmd.actor.id, detail=f"action {action.id}")
         self._after_action_change()
         return await self._answer()
 

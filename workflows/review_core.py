@@ -31,6 +31,10 @@ TELL_HR_UNDELIVERABLE = "tell-hr-undeliverable"
 TELL_MANAGER_CANCELLED = "tell-manager-cancelled"
 ANSWER_BEFORE_SYNC = "answer-before-sync"
 DROP_STALE_EMAILS = "drop-stale-emails"
+# The conversation as facts: preparation digests and HMS flags, versioned summaries with
+# HMS answers, a correction after sign-off, and the employee's decision (decline closes the
+# review as closed_unsigned). Before it a summary was one text and signing was approving.
+CONVERSATION_FACTS = "conversation-facts"
 
 
 class ReviewCore:

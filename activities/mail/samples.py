@@ -17,8 +17,8 @@ _MEETING = {
 }
 _EXTRA: dict[EmailKind, dict[str, str]] = {
     EmailKind.CANCELLATION: {"reason": "Kari har sluttet / Kari has left"},
-    EmailKind.ACTION_DUE_SOON: {"action_title": "Kurs i fasilitering", "action_due": "2027-04-30"},
-    EmailKind.ACTION_OVERDUE: {"action_title": "Kurs i fasilitering", "action_due": "2027-04-30"},
+    EmailKind.ACTION_DUE_SOON: {"action_due": "2027-04-30"},
+    EmailKind.ACTION_OVERDUE: {"action_due": "2027-04-30"},
     EmailKind.KICKOFF: {
         "cycle": "Medarbeidersamtaler 2027",
         "count": "3",
@@ -27,7 +27,7 @@ _EXTRA: dict[EmailKind, dict[str, str]] = {
     },
     EmailKind.MANAGER_DIGEST: {
         "to_schedule_list": "Jonas Berg",
-        "overdue_list": "Kurs i fasilitering (Kari Hansen), 2027-04-30",
+        "overdue_list": "Kari Hansen, 2027-04-30",
         "open_list": "Finne en mentor (Ola Nordmann), 2027-06-01",
     },
     EmailKind.HR_DIGEST: {

@@ -70,7 +70,6 @@ def render(
         "when": format_when(context["meeting_start"], lang) if "meeting_start" in context else "",
         "duration": context.get("duration_minutes", ""),
         "where": _where(context, lang),
-        "title": context.get("action_title", ""),
         "due": context.get("action_due", ""),
         "reason": context.get("reason", ""),
         "link": link,

@@ -152,24 +152,28 @@ TEXTS: dict[EmailKind, dict[str, tuple[str, str]]] = {
     },
     EmailKind.ACTION_DUE_SOON: {
         "nb": (
-            "Tiltak forfaller {due}: {title}",
-            "Tiltaket «{title}» fra medarbeidersamtalen forfaller {due}.",
+            "Et tiltak fra medarbeidersamtalen forfaller {due}",
+            "Et tiltak du har fra medarbeidersamtalen med {manager} forfaller {due}. "
+            "Hva tiltaket gjelder, ser du i samtalen.",
         ),
         "en": (
-            "Action due on {due}: {title}",
-            'The action "{title}" from the development conversation is due on {due}.',
+            "An action from your development conversation is due on {due}",
+            "An action you own from the development conversation with {manager} is due on "
+            "{due}. What it is, you see in the conversation.",
         ),
     },
     EmailKind.ACTION_OVERDUE: {
         "nb": (
-            "Forfalt tiltak: {title}",
-            "Tiltaket «{title}» fra medarbeidersamtalen mellom {manager} og {employee} "
-            "forfalt {due} og er ikke markert som utført.",
+            "Et tiltak fra medarbeidersamtalen har forfalt",
+            "Et tiltak fra medarbeidersamtalen mellom {manager} og {employee} "
+            "forfalt {due} og er ikke markert som utført. Hva tiltaket gjelder, ser du i "
+            "samtalen.",
         ),
         "en": (
-            "Overdue action: {title}",
-            'The action "{title}" from the development conversation between {manager} '
-            "and {employee} was due on {due} and is not marked as done.",
+            "An action from the development conversation is overdue",
+            "An action from the development conversation between {manager} "
+            "and {employee} was due on {due} and is not marked as done. What it is, you see "
+            "in the conversation.",
         ),
     },
     EmailKind.KICKOFF: {

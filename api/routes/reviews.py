@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.commands import CtxDep, run_command
 from api.deps import CurrentUser, NowDep, SessionDep
 from api.errors import NotFound
-from api.reviews_view import can_see, review_out
+from api.reviews_view import can_see_detail, review_out
 from api.schemas import (
     ActionNumber,
     CancelIn,
@@ -20,7 +20,6 @@ from api.schemas import (
     ReviewItem,
     ReviewOut,
     ScheduleIn,
-    SummaryIn,
 )
 from store.models import Employee
 from store.queries import ReviewDetail, ReviewFilter, list_reviews, review_detail
@@ -29,13 +28,9 @@ from workflows.contracts import (
     Actor,
     Cancel,
     CompleteAction,
-    NewAction,
     Phase,
     RecordOutcome,
     ScheduleMeeting,
-    SignOff,
-    SubmitPreparation,
-    SubmitSummary,
 )
 from workflows.review import ReviewWorkflow
 
@@ -68,13 +63,14 @@ async def list_(
 
 @router.get("/{review_id}", response_model=ReviewOut)
 async def get(review_id: ReviewId, session: SessionDep, me: CurrentUser, now: NowDep) -> ReviewOut:
-    """Where a review stands: phase, meeting, actions, timeline and every email sent."""
+    """Where a review stands: phase, meeting, actions, timeline and every email sent (its
+    text, the summary and the actions' titles, only to the employee and the manager)."""
     return review_out(await _visible(session, review_id, me), me, now)
 
 
 async def _visible(session: SessionDep, review_id: str, me: Employee) -> ReviewDetail:
     detail = await review_detail(session, review_id)
-    if detail is None or not can_see(me, detail.review.manager_id, detail.review.employee_id):
+    if detail is None or not can_see_detail(me, detail):
         raise NotFound(f"review {review_id} not found")
     return detail
 
@@ -111,35 +107,12 @@ async def accept(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
     return await run_command(ctx, review_id, ReviewWorkflow.accept, Accept(_actor(ctx.me)))
 
 
-@router.post("/{review_id}/preparation", response_model=ReviewOut)
-async def preparation(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
-    """Mark your preparation as submitted (employee or manager); stops your prep reminders."""
-    return await run_command(
-        ctx, review_id, ReviewWorkflow.submit_preparation, SubmitPreparation(_actor(ctx.me))
-    )
-
-
 @router.post("/{review_id}/outcome", response_model=ReviewOut)
 async def outcome(review_id: ReviewId, body: OutcomeIn, ctx: CtxDep) -> ReviewOut:
     """Record that the meeting was held, or a no-show that sends it back to scheduling (manager)."""
     return await run_command(
         ctx, review_id, ReviewWorkflow.record_outcome, RecordOutcome(_actor(ctx.me), held=body.held)
     )
-
-
-@router.post("/{review_id}/summary", response_model=ReviewOut)
-async def summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> ReviewOut:
-    """Submit the summary and the agreed actions (manager); the employee is asked to sign off."""
-    cmd = SubmitSummary(
-        _actor(ctx.me), body.summary, [NewAction(a.title, a.owner_id, a.due) for a in body.actions]
-    )
-    return await run_command(ctx, review_id, ReviewWorkflow.submit_summary, cmd)
-
-
-@router.post("/{review_id}/signoff", response_model=ReviewOut)
-async def signoff(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
-    """Approve the summary (employee)."""
-    return await run_command(ctx, review_id, ReviewWorkflow.sign_off, SignOff(_actor(ctx.me)))
 
 
 @router.post("/{review_id}/actions/{number}/complete", response_model=ReviewOut)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -18,6 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.auth import issue_token
 from core.settings import Settings
+from samtale.mailsink import MailSink
+from samtale.worker import build_worker
 from store.db import PoolLimits, create_engine, session_factory
 from store.directory import NewEmployee, add_employees
 from store.migrate import upgrade
@@ -72,9 +75,45 @@ async def api_on(
         yield Stack(client, sessions, settings)
 
 
-async def start_reviews(stack: Stack, employee_ids: list[str]) -> dict[str, str]:
-    """A cycle for these employees, started through the API; once every review is in the
-    read model, returns each review's id with its employee's."""
+def stack_settings(database_url: str, sink: MailSink, **kw: Any) -> Settings:
+    """Settings for a stack of its own: this database, this sink, a task queue per test."""
+    return Settings(
+        env="test",
+        database_url=database_url,
+        smtp_port=sink.port,
+        task_queue=f"test-{uuid.uuid4()}",
+        **kw,
+    )
+
+
+@asynccontextmanager
+async def running_stack(
+    settings: Settings,
+    env: WorkflowEnvironment,
+    *,
+    limits: PoolLimits | None = None,
+    members: int = 1,
+    worker: bool = True,
+) -> AsyncIterator[Stack]:
+    """The API on a freshly seeded database (`members` reports of MANAGER), with the
+    worker running unless `worker=False` (a test that runs its own)."""
+    engine = await seeded(settings.database_url, limits or PoolLimits(), members)
+    sessions = session_factory(engine)
+    try:
+        async with AsyncExitStack() as running:
+            if worker:
+                await running.enter_async_context(build_worker(env.client, settings, sessions))
+            yield await running.enter_async_context(api_on(settings, env.client, sessions, env))
+    finally:
+        await engine.dispose()
+
+
+async def start_reviews(
+    stack: Stack, employee_ids: list[str], template: str | None = None
+) -> dict[str, str]:
+    """A cycle for these employees (on `template`, else the default), started through the
+    API; once every review is in the read model, returns each review's id with its
+    employee's."""
     cycle_id = f"c{uuid.uuid4().hex[:10]}"
     r = await stack.api.post(
         "/cycles",
@@ -86,6 +125,7 @@ async def start_reviews(stack: Stack, employee_ids: list[str]) -> dict[str, str]
             "window_start": "2026-11-01",
             "window_end": "2028-12-31",
             "employee_ids": employee_ids,
+            **({"template": template} if template else {}),
         },
     )
     assert r.status_code == 201, r.text

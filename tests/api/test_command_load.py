@@ -4,7 +4,6 @@ so the API and the worker's activities, sharing two connections, never starve ea
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,12 +11,10 @@ import pytest_asyncio
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
 from samtale.mailsink import MailSink
-from samtale.worker import build_worker
-from store.db import PoolLimits, session_factory
+from store.db import PoolLimits
 from store.models import ReviewEvent
-from tests.api.commanding import Stack, api_on, meeting, seeded, start_reviews, team
+from tests.api.commanding import Stack, meeting, running_stack, stack_settings, start_reviews, team
 from tests.factories import MANAGER
 
 CONCURRENT = 30
@@ -30,20 +27,9 @@ TINY = PoolLimits(size=2, max_overflow=0, timeout=15)
 async def tiny_stack(
     database_url: str, time_env: WorkflowEnvironment, sink: MailSink
 ) -> AsyncIterator[Stack]:
-    settings = Settings(
-        env="test",
-        database_url=database_url,
-        smtp_port=sink.port,
-        task_queue=f"test-{uuid.uuid4()}",
-    )
-    engine = await seeded(database_url, TINY, CONCURRENT)
-    sessions = session_factory(engine)
-    try:
-        async with build_worker(time_env.client, settings, sessions):
-            async with api_on(settings, time_env.client, sessions, time_env) as stack:
-                yield stack
-    finally:
-        await engine.dispose()
+    settings = stack_settings(database_url, sink)
+    async with running_stack(settings, time_env, limits=TINY, members=CONCURRENT) as stack:
+        yield stack
 
 
 async def test_thirty_concurrent_commands_all_succeed_on_a_pool_of_two(

@@ -176,12 +176,16 @@ async def test_an_action_owned_by_an_outsider_is_refused_under_r8(review: Review
     await review.env.sleep(start + timedelta(hours=2) - await now(review))
     due = (await now(review)).date() + timedelta(days=30)
     body = {
-        "summary": "ok",
+        "sections": {"summary": "ok"},
         "actions": [{"title": "x", "owner_id": OTHER_MANAGER.id, "due": str(due)}],
     }
-    await assert_refused(
-        review, "summary", MANAGER.id, body, 422, "R8", "must be the employee or the manager"
+    before = await review.snapshot()
+    r = await review.api.put(
+        f"/reviews/{review.id}/summary", headers=review.auth(MANAGER.id), json=body
     )
+    assert (r.status_code, r.json()["rule"]) == (422, "R8"), r.text
+    assert "must be the employee or the manager" in r.json()["message"]
+    assert await review.snapshot() == before
 
 
 async def test_a_stranger_sees_no_such_review(review: Review) -> None:

@@ -150,11 +150,11 @@ async def test_an_overdue_action_is_listed_for_the_manager(
     await api.post(f"/reviews/{review_id}/schedule", headers=manager, json=room(start))
     await past(time_env, start)
     today = (await time_env.get_current_time()).date()
-    r = await api.post(
+    r = await api.put(
         f"/reviews/{review_id}/summary",
         headers=manager,
         json={
-            "summary": "Agreed on a course.",
+            "sections": {"summary": "Agreed on a course."},
             "actions": [
                 {
                     "title": "Take the course",

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from store.models import ActionItem, Review
+from store.models import ActionItem, Review, ReviewEvent, SentEmail
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
 
@@ -102,12 +102,36 @@ async def test_actions_show_only_your_team_and_your_own(
 
 
 async def test_hr_sees_the_review_but_not_its_summary(
-    bare_api: httpx.AsyncClient, auth: Auth, review: str
+    bare_api: httpx.AsyncClient, auth: Auth, review: str, sessions: async_sessionmaker
 ) -> None:
+    """A review from before summaries were versioned: its text is in the read model's rows
+    (the summary, an action's title in the action, its completion event and its emails)."""
+    at = datetime(2027, 3, 2, 9, tzinfo=UTC)
+    async with sessions.begin() as session:
+        session.add(
+            ReviewEvent(review_id=review, seq=9, at=at, kind="action_completed", detail="a course")
+        )
+        session.add(
+            SentEmail(
+                key=f"{review}:action-due:1",
+                review_id=review,
+                kind="action_due_soon",
+                language="nb",
+                to_addrs=EMPLOYEE.email,
+                subject="Tiltak forfaller 2027-06-01: a course",
+                message_id="<m@x>",
+                status="sent",
+                first_attempt_at=at,
+            )
+        )
     r = await bare_api.get(f"/reviews/{review}", headers=auth(HR.id))
     assert r.status_code == 200
     assert r.json()["summary"] is None
+    assert r.json()["action_counts"]["total"] == 1
     assert "private words" not in r.text
+    assert "a course" not in r.text
+    mine = await bare_api.get(f"/reviews/{review}", headers=auth(EMPLOYEE.id))
+    assert mine.text.count("a course") == 3
 
 
 async def test_a_stranger_gets_the_answer_for_an_employee_who_does_not_exist(

@@ -12,11 +12,9 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
 from samtale.mailsink import MailSink
 from samtale.worker import build_worker
-from store.db import PoolLimits, session_factory
-from tests.api.commanding import Stack, api_on, meeting, seeded, start_reviews, team
+from tests.api.commanding import Stack, meeting, running_stack, stack_settings, start_reviews, team
 from tests.api.test_command_deadlines import DEADLINE, assert_unavailable
 from tests.factories import MANAGER, kinds
 from tests.waiting import mail_arrived
@@ -27,20 +25,9 @@ async def bounded_stack(
     database_url: str, dev_server: WorkflowEnvironment, sink: MailSink
 ) -> AsyncIterator[Stack]:
     """The API on either database with a 1 s deadline, and no worker: the test runs its own."""
-    settings = Settings(
-        env="test",
-        database_url=database_url,
-        smtp_port=sink.port,
-        task_queue=f"test-{uuid.uuid4()}",
-        command_timeout_seconds=DEADLINE,
-    )
-    engine = await seeded(database_url, PoolLimits(), 1)
-    sessions = session_factory(engine)
-    try:
-        async with api_on(settings, dev_server.client, sessions, dev_server) as stack:
-            yield stack
-    finally:
-        await engine.dispose()
+    settings = stack_settings(database_url, sink, command_timeout_seconds=DEADLINE)
+    async with running_stack(settings, dev_server, worker=False) as stack:
+        yield stack
 
 
 async def test_a_retry_with_the_same_key_after_a_timeout_returns_the_first_outcome(

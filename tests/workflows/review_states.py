@@ -134,4 +134,7 @@ def sample_states() -> dict[str, ReviewState]:
         ),
         "completed": review(Phase.COMPLETED, since=created, meeting=monday_meeting),
         "cancelled": review(Phase.CANCELLED, since=created),
+        "closed_unsigned": review(
+            Phase.CLOSED_UNSIGNED, since=created, meeting=monday_meeting, summary_at=summary_at
+        ),
     }

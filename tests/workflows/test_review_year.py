@@ -138,8 +138,8 @@ async def test_a_full_year_sends_each_email_once_at_its_time_to_the_right_people
             manager,
             "Good year. Wants to grow into a lead role.",
             [
-                NewAction("Course in facilitation", EMPLOYEE.id, early),
-                NewAction("Find a mentor", MANAGER.id, later),
+                NewAction(title="Course in facilitation", owner_id=EMPLOYEE.id, due=early),
+                NewAction(title="Find a mentor", owner_id=MANAGER.id, due=later),
             ],
         ),
     )

@@ -1,0 +1,291 @@
+"""The conversation: prepare blind, then see what the other shared; the summary in versions;
+the employee's comment and decision. Text is kept in the database (store/conversation.py);
+a command tells the review's workflow facts only (api/conversation.py says which)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import conversation as conv
+from api.commands import CtxDep, run_command
+from api.conversation_schemas import (
+    AnswerOut,
+    CarriedActionOut,
+    CommentIn,
+    OwnPreparationOut,
+    PreparationIn,
+    PreparationOut,
+    SharedPreparationOut,
+    SignOffIn,
+    SummaryIn,
+    SummaryOut,
+)
+from api.deps import CurrentUser, NowDep, SessionDep
+from api.errors import Conflict, Forbidden
+from api.reviews_view import oslo_today, summary_out
+from api.schemas import ReviewId, ReviewOut
+from store import conversation as texts
+from store.models import Employee
+from store.queries import ReviewDetail
+from store.templates import template_for_review
+from workflows.contracts import (
+    Actor,
+    CommandResult,
+    SignOff,
+    SubmitPreparation,
+    SubmitSummary,
+)
+from workflows.review import ReviewWorkflow
+
+router = APIRouter(prefix="/reviews", tags=["reviews"])
+DRAFT_PHASES = ("scheduling", "invited", "preparing")
+
+
+def _actor(me: Employee) -> Actor:
+    return Actor(id=me.id, is_hr=me.is_hr)
+
+
+# ---- preparation --------------------------------------------------------------------------
+
+
+@router.get("/{review_id}/preparation", response_model=PreparationOut)
+async def get_preparation(
+    review_id: ReviewId, session: SessionDep, me: CurrentUser, now: NowDep
+) -> PreparationOut:
+    """Your preparation; the other side's shared answers once both have submitted; last
+    cycle's agreed actions and where they stand."""
+    d = await conv.reader(session, review_id, me, "preparation")
+    return await _preparation_out(session, d, me, now)
+
+
+@router.put("/{review_id}/preparation", response_model=PreparationOut)
+async def save_preparation(
+    review_id: ReviewId, body: PreparationIn, session: SessionDep, me: CurrentUser, now: NowDep
+) -> PreparationOut:
+    """Save your draft answers (employee or manager), checked against the review's template.
+    Nothing reaches the workflow until you submit."""
+    d = await conv.reader(session, review_id, me, "preparation")
+    if d.review.phase not in DRAFT_PHASES:
+        raise Conflict(
+            f"the review is {d.review.phase}: preparations are written before the meeting",
+            rule="phase",
+        )
+    mine = (await texts.preparations(session, review_id)).get(me.id)
+    if texts.submitted(mine):
+        raise Conflict("your preparation is submitted and no longer changes", rule="phase")
+    t = await template_for_review(session, review_id)
+    answers = conv.checked_answers(t, body)
+    feedback = body.feedback_in_summary and me.id == d.review.employee_id
+    await texts.save_draft(
+        session,
+        review_id=review_id,
+        author_id=me.id,
+        answers=answers,
+        feedback_in_summary=feedback,
+        now=now,
+    )
+    return await _preparation_out(session, d, me, now)
+
+
+@router.post("/{review_id}/preparation/submit", response_model=ReviewOut)
+async def submit_preparation(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
+    """Submit your preparation as saved (employee or manager): it is frozen, your
+    preparation reminders stop, and the workflow learns its digest and HMS flags."""
+    return await _submit(review_id, ctx)
+
+
+@router.post("/{review_id}/preparation", response_model=ReviewOut, deprecated=True)
+async def submit_preparation_as_before(review_id: ReviewId, ctx: CtxDep) -> ReviewOut:
+    """As POST /reviews/{id}/preparation/submit (the path before drafts existed)."""
+    return await _submit(review_id, ctx)
+
+
+async def _submit(review_id: str, ctx: CtxDep) -> ReviewOut:
+    await conv.reader(ctx.session, review_id, ctx.me, "preparation")
+    t = await template_for_review(ctx.session, review_id)
+    mine = (await texts.preparations(ctx.session, review_id)).get(ctx.me.id)
+    answers = texts.answers_of(mine)
+    salt = texts.new_salt()
+    feedback = bool(mine and mine.feedback_in_summary)
+    digest = texts.digest({"answers": answers, "feedback_in_summary": feedback}, salt)
+    cmd = SubmitPreparation(_actor(ctx.me), digest=digest, flagged=conv.flags_of(t, answers))
+
+    async def freeze(session: AsyncSession, _: CommandResult) -> None:
+        # What was digested is what is frozen, even if a draft was saved meanwhile.
+        await texts.mark_submitted(
+            session,
+            review_id=review_id,
+            author_id=ctx.me.id,
+            answers=answers,
+            digest=digest,
+            salt=salt,
+            now=ctx.now,
+        )
+
+    return await run_command(ctx, review_id, ReviewWorkflow.submit_preparation, cmd, freeze)
+
+
+async def _preparation_out(
+    session: SessionDep, d: ReviewDetail, me: Employee, now: datetime
+) -> PreparationOut:
+    t = await template_for_review(session, d.review.id)
+    preps = await texts.preparations(session, d.review.id)
+    mine, theirs = preps.get(me.id), preps.get(conv.other_side(d, me))
+    both = texts.submitted(mine) and texts.submitted(theirs)
+    other = None
+    if both and theirs is not None:
+        other = SharedPreparationOut(
+            author_id=theirs.author_id,
+            submitted_at=theirs.submitted_at,
+            answers=_answers(conv.shared_only(texts.answers_of(theirs))),
+        )
+    today = oslo_today(now)
+    carried = await texts.last_cycles_actions(
+        session, employee_id=d.review.employee_id, before_review=d.review.id
+    )
+    return PreparationOut(
+        review_id=d.review.id,
+        template_key=t.key,
+        template_version=t.version,
+        mine=OwnPreparationOut(
+            answers=_answers(texts.answers_of(mine)),
+            feedback_in_summary=bool(mine and mine.feedback_in_summary),
+            updated_at=mine.updated_at if mine else None,
+            submitted_at=mine.submitted_at if mine else None,
+        ),
+        other_submitted=texts.submitted(theirs),
+        other=other,
+        carry_over=[
+            CarriedActionOut(
+                review_id=a.review_id,
+                number=a.number,
+                title=a.title,
+                owner_id=a.owner_id,
+                due=a.due,
+                done_at=a.done_at,
+                status="done" if a.done_at else "overdue" if a.due < today else "open",
+            )
+            for a in carried
+        ],
+    )
+
+
+def _answers(answers: dict[str, Any]) -> dict[str, AnswerOut]:
+    return {k: AnswerOut.model_validate(a) for k, a in answers.items()}
+
+
+# ---- summary ------------------------------------------------------------------------------
+
+
+@router.put("/{review_id}/summary", response_model=ReviewOut)
+async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> ReviewOut:
+    """Write the summary (the manager holding the review): text per template section,
+    agreed actions, and an action or a reason for every flagged HMS item. Each call is a
+    new version; after sign-off it is a correction the employee signs again."""
+    d = await conv.reader(ctx.session, review_id, ctx.me, "summary")
+    if ctx.me.id != d.review.manager_id:
+        raise Forbidden("only the employee's manager can write the summary", rule="actor")
+    t = await template_for_review(ctx.session, review_id)
+    preps = await texts.preparations(ctx.session, review_id)
+    employee_prep = preps.get(d.review.employee_id)
+    checked = conv.checked_summary(
+        t,
+        body,
+        flagged=conv.flagged_by_both(t, preps),
+        feedback_allowed=texts.submitted(employee_prep)
+        and bool(employee_prep and employee_prep.feedback_in_summary),
+    )
+    version, salt = d.review.summary_version + 1, texts.new_salt()
+    content = {
+        "sections": checked.sections,
+        "actions": [a.model_dump(mode="json") for a in body.actions],
+        "hms": [h.model_dump(mode="json") for h in body.hms],
+    }
+    digest = texts.digest(content, salt)
+    cmd = SubmitSummary(
+        _actor(ctx.me), actions=checked.actions, version=version, digest=digest, hms=checked.hms
+    )
+
+    async def keep(session: AsyncSession, answer: CommandResult) -> None:
+        s = answer.state
+        if (s.summary_version, s.summary_digest) != (version, digest):
+            # A retry, answered with its first attempt's outcome: that attempt kept its
+            # text, unless the database failed it then (it said so: 503, "took effect").
+            if await texts.has_version(session, review_id, s.summary_version):
+                return
+        numbers = conv.numbers_of(body, len(s.actions))
+        await texts.save_version(
+            session,
+            texts.NewVersion(
+                review_id=review_id,
+                version=s.summary_version,
+                sections=checked.sections,
+                actions=[
+                    texts.SummaryAction(n, a.title.strip(), a.owner_id, a.due, a.kind.value)
+                    for n, a in zip(numbers, body.actions, strict=True)
+                ],
+                hms=[
+                    texts.HmsAnswer(key, category, None if at is None else numbers[at - 1], why)
+                    for key, category, at, why in checked.answers
+                ],
+                digest=s.summary_digest,
+                salt=salt,
+                created_by=ctx.me.id,
+            ),
+            now=ctx.now,
+        )
+
+    return await run_command(ctx, review_id, ReviewWorkflow.submit_summary, cmd, keep)
+
+
+@router.get("/{review_id}/summary", response_model=SummaryOut)
+async def get_summary(review_id: ReviewId, session: SessionDep, me: CurrentUser) -> SummaryOut:
+    """The summary's versions, oldest first, each with the employee's comment and decision
+    (the employee and the manager holding the review)."""
+    d = await conv.reader(session, review_id, me, "summary")
+    return summary_out(d, await texts.versions(session, review_id))
+
+
+@router.post("/{review_id}/comment", response_model=SummaryOut)
+async def comment(
+    review_id: ReviewId, body: CommentIn, session: SessionDep, me: CurrentUser, now: NowDep
+) -> SummaryOut:
+    """Write your comment on the summary awaiting your signature (employee; the manager
+    cannot edit it). Until you sign, writing again replaces it."""
+    d = await conv.reader(session, review_id, me, "summary")
+    if me.id != d.review.employee_id:
+        raise Forbidden("only the employee writes their comment on the summary", rule="actor")
+    current = await texts.current_version(session, review_id)
+    if d.review.phase != "awaiting_signoff" or current is None or current.decided_at:
+        raise Conflict("there is no summary awaiting your signature", rule="phase")
+    texts.set_comment(current, body.comment.strip(), now=now)
+    await session.flush()
+    return summary_out(d, await texts.versions(session, review_id))
+
+
+@router.post("/{review_id}/signoff", response_model=ReviewOut)
+async def signoff(
+    review_id: ReviewId, ctx: CtxDep, body: Annotated[SignOffIn | None, Body()] = None
+) -> ReviewOut:
+    """Approve the summary, sign it with disagreement, or decline to sign (employee; the
+    last two need a comment, given here or before). Declining closes the review as
+    closed_unsigned; the cycle goes on."""
+    body = body or SignOffIn()
+    await conv.reader(ctx.session, review_id, ctx.me, "summary")
+    current = await texts.current_version(ctx.session, review_id)
+    has_comment = bool(body.comment) or bool(current and current.comment)
+    cmd = SignOff(_actor(ctx.me), decision=body.decision, has_comment=has_comment)
+
+    async def decide(session: AsyncSession, _: CommandResult) -> None:
+        row = await texts.current_version(session, review_id)
+        if row is None:
+            return  # a summary from before versions: the decision is the review's
+        if body.comment and row.decided_at is None:
+            texts.set_comment(row, body.comment.strip(), now=ctx.now)
+        texts.decide(row, body.decision.value, now=ctx.now)
+
+    return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd, decide)

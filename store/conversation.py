@@ -1,0 +1,231 @@
+"""The conversation's text: preparations and summary versions, kept here and nowhere else.
+
+A review's workflow is told facts only (submitted, a digest, HMS flags, counts), so that
+the text never reaches a Temporal history; this module holds the text. Query functions
+take a session and never commit (the caller owns the transaction). Who may read what is
+decided by the API (api/conversation.py); these functions return what they are asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import ActionItem, Preparation, Review, SummaryVersion
+
+
+def digest(content: Any, salt: str) -> str:
+    """A digest of the content under a random salt: it says "this content, unchanged" to
+    whoever holds the salt (the database), and nothing about the content to anyone else
+    (a bare hash of a short answer could be guessed)."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{salt}:{canonical}".encode()).hexdigest()
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+# ---- preparations -------------------------------------------------------------------------
+
+
+async def preparations(session: AsyncSession, review_id: str) -> dict[str, Preparation]:
+    """Every preparation of a review, by its author."""
+    rows = await session.scalars(select(Preparation).where(Preparation.review_id == review_id))
+    return {p.author_id: p for p in rows}
+
+
+def answers_of(p: Preparation | None) -> dict[str, dict[str, Any]]:
+    return {} if p is None else dict(json.loads(p.answers))
+
+
+async def save_draft(
+    session: AsyncSession,
+    *,
+    review_id: str,
+    author_id: str,
+    answers: dict[str, dict[str, Any]],
+    feedback_in_summary: bool,
+    now: datetime,
+) -> Preparation:
+    """Replace the author's draft (the caller checked it is not submitted)."""
+    p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
+    if p is None:
+        p = Preparation(review_id=review_id, author_id=author_id)
+        session.add(p)
+    p.answers = json.dumps(answers, ensure_ascii=False)
+    p.feedback_in_summary = feedback_in_summary
+    p.updated_at = now
+    await session.flush()
+    return p
+
+
+async def mark_submitted(
+    session: AsyncSession,
+    *,
+    review_id: str,
+    author_id: str,
+    answers: dict[str, dict[str, Any]],
+    digest: str,
+    salt: str,
+    now: datetime,
+) -> None:
+    """Freeze the answers whose digest the workflow accepted (none if the author submitted
+    without a draft). Run again by a retry, it changes nothing."""
+    p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
+    if p is None:
+        p = Preparation(
+            review_id=review_id,
+            author_id=author_id,
+            answers="{}",
+            feedback_in_summary=False,
+            updated_at=now,
+        )
+        session.add(p)
+    if p.submitted_at is None:
+        p.answers = json.dumps(answers, ensure_ascii=False)
+        p.submitted_at, p.digest, p.salt = now, digest, salt
+
+
+def submitted(p: Preparation | None) -> bool:
+    return p is not None and p.submitted_at is not None
+
+
+# ---- summary versions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryAction:
+    number: int
+    title: str
+    owner_id: str
+    due: date
+    kind: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "owner_id": self.owner_id,
+            "due": self.due.isoformat(),
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class HmsAnswer:
+    item_key: str
+    category: str
+    action: int | None  # the action's number, or None: no action, because `reason`
+    reason: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "item_key": self.item_key,
+            "category": self.category,
+            "action": self.action,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    review_id: str
+    version: int
+    sections: dict[str, str]
+    actions: Sequence[SummaryAction]
+    hms: Sequence[HmsAnswer]
+    digest: str
+    salt: str
+    created_by: str
+
+
+async def versions(session: AsyncSession, review_id: str) -> list[SummaryVersion]:
+    """The summary's versions the review has reached, oldest first: a row written for a
+    version the workflow then refused is never shown."""
+    reached = select(Review.summary_version).where(Review.id == review_id).scalar_subquery()
+    rows = await session.scalars(
+        select(SummaryVersion)
+        .where(SummaryVersion.review_id == review_id, SummaryVersion.version <= reached)
+        .order_by(SummaryVersion.version)
+    )
+    return list(rows)
+
+
+async def save_version(session: AsyncSession, v: NewVersion, *, now: datetime) -> None:
+    """Keep the version the workflow accepted, and set its actions' titles on the read
+    model's rows (the workflow has none). A retry of the same command writes it again."""
+    row = await session.get(SummaryVersion, (v.review_id, v.version), with_for_update=True)
+    if row is None:
+        row = SummaryVersion(review_id=v.review_id, version=v.version)
+        session.add(row)
+    row.sections = json.dumps(v.sections, ensure_ascii=False)
+    row.actions = json.dumps([a.as_json() for a in v.actions], ensure_ascii=False)
+    row.hms = json.dumps([h.as_json() for h in v.hms], ensure_ascii=False)
+    row.digest, row.salt, row.created_by, row.created_at = v.digest, v.salt, v.created_by, now
+    titles = {a.number: a.title for a in v.actions}
+    rows = await session.scalars(
+        select(ActionItem).where(
+            ActionItem.review_id == v.review_id, ActionItem.number.in_(list(titles))
+        )
+    )
+    for item in rows:
+        item.title = titles[item.number]
+    await session.flush()
+
+
+async def has_version(session: AsyncSession, review_id: str, version: int) -> bool:
+    return await session.get(SummaryVersion, (review_id, version)) is not None
+
+
+async def current_version(session: AsyncSession, review_id: str) -> SummaryVersion | None:
+    reached = await session.scalar(select(Review.summary_version).where(Review.id == review_id))
+    if not reached:
+        return None
+    return await session.get(SummaryVersion, (review_id, reached), with_for_update=True)
+
+
+def set_comment(row: SummaryVersion, comment: str, *, now: datetime) -> None:
+    row.comment, row.commented_at = comment, now
+
+
+def decide(row: SummaryVersion, decision: str, *, now: datetime) -> None:
+    if row.decided_at is None:
+        row.decision, row.decided_at = decision, now
+
+
+# ---- carry-over ---------------------------------------------------------------------------
+
+
+async def last_cycles_actions(
+    session: AsyncSession, *, employee_id: str, before_review: str
+) -> list[ActionItem]:
+    """The actions agreed in the employee's previous review (the latest started before this
+    one), for the preparation's "follow-up of last conversation"."""
+    this = await session.get(Review, before_review)
+    if this is None:
+        return []
+    previous = await session.scalar(
+        select(Review.id)
+        .where(
+            Review.employee_id == employee_id,
+            Review.id != before_review,
+            Review.started_at < this.started_at,
+        )
+        .order_by(Review.started_at.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return []
+    rows = await session.scalars(
+        select(ActionItem).where(ActionItem.review_id == previous).order_by(ActionItem.number)
+    )
+    return list(rows)

@@ -1,0 +1,307 @@
+"""The conversation through the API: prepare blind, then see what the other shared; a
+summary per template section that answers every flagged HMS item; the employee's comment
+and decision; a signed version never changes, a correction is signed again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.api.commanding import start_reviews
+from tests.api.conversation_walk import Walk, walk
+from tests.factories import EMPLOYEE, HR, MANAGER
+
+__all__ = ["walk"]
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+WORKLOAD = {"value": "Evening deadlines every week.", "shared": True, "needs_follow_up": True}
+
+
+async def prepared_and_held(walk: Walk, *, feedback: bool = False) -> None:
+    start = await walk.scheduled()
+    await walk.prepare(
+        EMPLOYEE.id,
+        {"ps_workload": WORKLOAD, "mgr_keep": {"value": "Clear priorities.", "shared": True}},
+        feedback_in_summary=feedback,
+    )
+    await walk.prepare(MANAGER.id, {"tasks": {"value": "A strong year.", "shared": True}})
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    await walk.held(start)
+
+
+async def summary(walk: Walk, **extra: object) -> dict[str, object]:
+    due = str(await walk.today() + timedelta(days=30))
+    return {
+        "sections": {"summary": "We agreed to move the evening deadlines."},
+        "actions": [
+            {"title": "Move deadlines", "owner_id": MANAGER.id, "due": due, "kind": "goal"}
+        ],
+        "hms": [{"item_key": "ps_workload", "action": 1}],
+        **extra,
+    }
+
+
+async def test_a_draft_is_kept_in_the_database_and_never_reaches_the_workflow(
+    walk: Walk,
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "First draft"}})
+    mine = await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "Second draft"}})
+    assert mine["mine"]["answers"]["tasks"]["value"] == "Second draft"
+    assert mine["mine"]["submitted_at"] is None
+    assert await walk.updates() == ["schedule", "accept"]
+    assert "draft" not in await walk.history_json()
+
+
+async def test_neither_side_sees_the_other_until_both_have_submitted(walk: Walk) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "Shared words", "shared": True}})
+    await walk.prepare(MANAGER.id, {"tasks": {"value": "Manager's words", "shared": True}})
+    await walk.submit(EMPLOYEE.id)
+    seen = await walk.ok(await walk.get("/preparation", EMPLOYEE.id))
+    assert (seen["other_submitted"], seen["other"]) == (False, None)
+    seen = await walk.ok(await walk.get("/preparation", MANAGER.id))
+    assert (seen["other_submitted"], seen["other"]) == (True, None)
+    await walk.submit(MANAGER.id)
+    seen = await walk.ok(await walk.get("/preparation", MANAGER.id))
+    assert seen["other"]["answers"]["tasks"]["value"] == "Shared words"
+
+
+async def test_an_unshared_answer_stays_its_authors_after_both_submitted(walk: Walk) -> None:
+    await walk.scheduled()
+    await walk.prepare(
+        EMPLOYEE.id,
+        {"tasks": {"value": "for both", "shared": True}, "career_wishes": {"value": "mine"}},
+    )
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    theirs = (await walk.ok(await walk.get("/preparation", MANAGER.id)))["other"]
+    assert list(theirs["answers"]) == ["tasks"]
+    mine = (await walk.ok(await walk.get("/preparation", EMPLOYEE.id)))["mine"]
+    assert mine["answers"]["career_wishes"]["value"] == "mine"
+
+
+async def test_answers_that_do_not_fit_the_template_are_refused_each_named(walk: Walk) -> None:
+    await walk.scheduled()
+    r = await walk.put(
+        "/preparation",
+        EMPLOYEE.id,
+        {
+            "answers": {
+                "no_such_item": {"value": "x"},
+                "tasks": {"value": 7},
+                "career_wishes": {"value": "x", "needs_follow_up": True},
+            }
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert [p.split(":")[0] for p in r.json()["problems"]] == [
+        "answers.no_such_item",
+        "answers.tasks",
+        "answers.career_wishes",
+    ]
+    assert (await walk.ok(await walk.get("/preparation", EMPLOYEE.id)))["mine"]["answers"] == {}
+
+
+async def test_a_submitted_preparation_no_longer_changes(walk: Walk) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "final"}})
+    await walk.submit(EMPLOYEE.id)
+    r = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"tasks": {"value": "later"}}})
+    assert (r.status_code, r.json()["rule"]) == (409, "phase")
+    r = await walk.post("/preparation/submit", EMPLOYEE.id)
+    assert r.status_code == 409, r.text
+
+
+async def test_submitting_tells_the_workflow_the_flagged_hms_categories(walk: Walk) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"ps_workload": WORKLOAD})
+    review = await walk.submit(EMPLOYEE.id)
+    assert review["employee_prepared"] is True
+    assert review["hms_categories"] == ["workload"]
+
+
+async def test_a_flagged_hms_item_needs_an_action_or_a_reason_before_sign_off(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    r = await walk.summarise(await summary(walk, hms=[]))
+    assert (r.status_code, r.json()["rule"], r.json()["items"]) == (422, "R7", ["ps_workload"])
+    r = await walk.summarise(await summary(walk, hms=[{"item_key": "ps_workload"}]))
+    assert r.status_code == 422 and "say why" in r.json()["message"], r.text
+    no_action = [{"item_key": "ps_workload", "reason": "Deadlines end in May."}]
+    review = await walk.ok(await walk.summarise(await summary(walk, hms=no_action)))
+    assert (review["phase"], review["summary_version"]) == ("awaiting_signoff", 1)
+
+
+async def test_the_summary_holds_its_sections_actions_and_hms_answers(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    s = await walk.ok(await walk.get("/summary", EMPLOYEE.id))
+    (v,) = s["versions"]
+    assert v["sections"] == {"summary": "We agreed to move the evening deadlines."}
+    assert [(a["number"], a["title"], a["kind"]) for a in v["actions"]] == [
+        (1, "Move deadlines", "goal")
+    ]
+    assert v["hms"] == [
+        {"item_key": "ps_workload", "category": "workload", "action": 1, "reason": None}
+    ]
+
+
+async def test_feedback_to_the_manager_is_in_the_summary_only_if_the_employee_ticked_it(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk, feedback=False)
+    body = await summary(walk)
+    body["sections"] = {"summary": "ok", "leadership": "Keep the clear priorities."}
+    r = await walk.summarise(body)
+    assert r.status_code == 422 and "ticked" in r.json()["message"], r.text
+
+
+async def test_feedback_the_employee_ticked_goes_into_the_summary(walk: Walk) -> None:
+    await prepared_and_held(walk, feedback=True)
+    body = await summary(walk)
+    body["sections"] = {"summary": "ok", "leadership": "Keep the clear priorities."}
+    await walk.ok(await walk.summarise(body))
+
+
+async def test_the_employee_comments_and_the_manager_cannot_edit_it(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    s = await walk.ok(await walk.post("/comment", EMPLOYEE.id, {"comment": "Mostly agree."}))
+    assert s["versions"][0]["comment"] == "Mostly agree."
+    r = await walk.post("/comment", MANAGER.id, {"comment": "Fully agree."})
+    assert r.status_code == 403, r.text
+    s = await walk.ok(await walk.get("/summary", MANAGER.id))
+    assert s["versions"][0]["comment"] == "Mostly agree."
+
+
+@pytest.mark.parametrize("decision", ["disagree", "decline"])
+async def test_disagreeing_or_declining_needs_a_comment(walk: Walk, decision: str) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    r = await walk.post("/signoff", EMPLOYEE.id, {"decision": decision})
+    assert (r.status_code, r.json()["rule"]) == (422, "comment"), r.text
+
+
+async def test_declining_closes_the_review_unsigned_with_the_comment(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    body = {"decision": "decline", "comment": "The summary leaves out the reorganisation."}
+    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    assert (review["phase"], review["decision"], review["signed_off_at"]) == (
+        "closed_unsigned",
+        "decline",
+        None,
+    )
+    (v,) = (await walk.ok(await walk.get("/summary", MANAGER.id)))["versions"]
+    assert (v["decision"], v["comment"]) == ("decline", body["comment"])
+    # The cycle is not blocked: the review counts as ended, under its own phase.
+    cycle = await walk.ok(
+        await walk.api.get(f"/cycles/{review['cycle_id']}", headers=walk.as_(HR.id))
+    )
+    assert cycle["overall"]["phases"]["closed_unsigned"] == 1
+    assert cycle["overall"]["phases"]["awaiting_signoff"] == 0
+
+
+async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    body = {"decision": "disagree", "comment": "I see the workload differently."}
+    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    assert (review["phase"], review["decision"]) == ("follow_up", "disagree")
+    s = await walk.ok(await walk.get("/summary", EMPLOYEE.id))
+    assert (s["signed_version"], s["versions"][0]["comment"]) == (1, body["comment"])
+
+
+async def test_a_correction_after_signing_is_a_new_version_signed_again(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    first_body = await summary(walk)
+    due = first_body["actions"][0]["due"]  # type: ignore[index]
+    mentor = {"title": "Find a mentor", "owner_id": EMPLOYEE.id, "due": due}
+    first_body["actions"].append(mentor)  # type: ignore[attr-defined]
+    await walk.ok(await walk.summarise(first_body))
+    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    await walk.ok(await walk.post("/actions/1/complete", MANAGER.id))
+    later = {"title": "Check in after May", "owner_id": EMPLOYEE.id, "due": due}
+    corrected = {
+        "sections": {"summary": "Corrected: the deadlines move from May."},
+        "actions": [{**mentor, "number": 2, "kind": "development"}, later],
+        "hms": [{"item_key": "ps_workload", "action": 2}],
+    }
+    review = await walk.ok(await walk.summarise(corrected))
+    assert (review["phase"], review["summary_version"]) == ("awaiting_signoff", 2)
+    first, second = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert (first["decision"], first["sections"]["summary"]) == (
+        "approve",
+        "We agreed to move the evening deadlines.",
+    )
+    assert second["decision"] is None
+    assert [(a["number"], a["kind"]) for a in second["actions"]] == [
+        (2, "development"),
+        (3, "other"),
+    ]
+    assert second["hms"][0]["action"] == 3
+    done = [a["done_at"] is not None for a in review["actions"]]
+    assert done == [True, False, False]  # an action done stays done
+    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    assert review["phase"] == "follow_up"
+    assert (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["signed_version"] == 2
+
+
+async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    (next_review,) = await start_reviews(walk.stack, [EMPLOYEE.id])
+    for who in (EMPLOYEE.id, MANAGER.id):
+        r = await walk.api.get(f"/reviews/{next_review}/preparation", headers=walk.as_(who))
+        carried = (await walk.ok(r))["carry_over"]
+        assert [(a["review_id"], a["title"], a["status"]) for a in carried] == [
+            (walk.review_id, "Move deadlines", "open")
+        ]
+
+
+async def test_a_loft_preparation_takes_scales_and_their_follow_up_questions(walk: Walk) -> None:
+    (loft,) = await start_reviews(walk.stack, [EMPLOYEE.id], template="loft")
+    walk.review_id = loft
+    await walk.scheduled()
+    bad = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"scale_tasks": {"value": 11}}})
+    assert bad.status_code == 422 and "1 to 10" in bad.text, bad.text
+    mine = await walk.prepare(
+        EMPLOYEE.id,
+        {
+            "scale_tasks": {
+                "value": 7,
+                "shared": True,
+                "follow_up": ["I finish what I start.", "Fewer interruptions."],
+            },
+            "next_step": {"value": "Block two mornings a week.", "shared": True},
+        },
+    )
+    assert mine["template_key"] == "loft"
+    assert mine["mine"]["answers"]["scale_tasks"]["follow_up"][1] == "Fewer interruptions."
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    theirs = (await walk.ok(await walk.get("/preparation", MANAGER.id)))["other"]["answers"]
+    assert theirs["scale_tasks"]["value"] == 7
+
+
+async def test_a_summary_retried_with_its_idempotency_key_is_one_version(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    body = await summary(walk)
+    headers = walk.as_(MANAGER.id) | {"Idempotency-Key": "summary-attempt-1"}
+    answers = [await walk.api.put(walk.url("/summary"), headers=headers, json=body) for _ in "ab"]
+    assert [(r.status_code, r.json()["summary_version"]) for r in answers] == [(200, 1)] * 2
+    versions = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert [v["version"] for v in versions] == [1]
+    assert await walk.updates() == [
+        "schedule",
+        "accept",
+        "submit_preparation",
+        "submit_preparation",
+        "record_outcome",
+        "submit_summary",
+    ]
