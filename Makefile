@@ -13,7 +13,12 @@ $(BIN)/.installed: pyproject.toml
 	@if grep -i "deprecat" $(VENV)/install.log; then echo "pip warns of a deprecation (above)"; exit 1; fi
 	touch $@
 
-install: $(BIN)/.installed
+# The local OpenID provider for `make run` and the tests (npm oidc-provider, from the lock file).
+deploy/oidc/node_modules/.installed: deploy/oidc/package.json deploy/oidc/package-lock.json
+	cd deploy/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed deploy/oidc/node_modules/.installed
 
 ## Engine, mail sink, worker and API with a demo organisation on http://localhost:8000
 run: install
@@ -34,4 +39,4 @@ lint: install
 	$(BIN)/mypy core workflows activities api store samtale org bench tests
 
 clean:
-	rm -rf $(VENV) var .pytest_cache mutants
+	rm -rf $(VENV) var .pytest_cache mutants deploy/oidc/node_modules
