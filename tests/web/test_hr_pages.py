@@ -8,9 +8,9 @@ from bs4 import BeautifulSoup
 
 from core.settings import Settings
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
+from tests.waiting import eventually
 from tests.web.conftest import bearer
 from tests.web.signing_in import csrf_of, visit
-from tests.waiting import eventually
 
 pytestmark = pytest.mark.asyncio
 
@@ -47,11 +47,9 @@ async def test_an_import_is_previewed_then_confirmed(
     async with httpx.AsyncClient(base_url=live_app, headers=bearer(settings, HR.id)) as api:
         assert (await api.get("/employees/e-9")).status_code == 404  # a preview writes nothing
         form = BeautifulSoup(preview.text, "html.parser").find("input", {"name": "confirm"})
-        assert form is not None
-        fields = {
-            str(i["name"]): str(i.get("value", ""))
-            for i in form.find_parent("form").find_all("input")
-        }
+        confirm_form = form.find_parent("form") if form is not None else None
+        assert confirm_form is not None
+        fields = {str(i["name"]): str(i.get("value", "")) for i in confirm_form.find_all("input")}
         done = await web.post(f"{live_app}/hr/import", data=fields)
         assert done.status_code == 303
         assert (await api.get("/employees/e-9")).status_code == 200
