@@ -36,7 +36,7 @@ mutation: install
 ## Quality gates CI runs before the tests: ruff (lint, format) and mypy over packages and tests
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core workflows activities api store samtale org bench tests
+	$(BIN)/mypy core workflows activities api store samtale org bench tests web
 
 clean:
 	rm -rf $(VENV) var .pytest_cache mutants deploy/oidc/node_modules

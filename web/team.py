@@ -244,7 +244,8 @@ async def schedule(
     except FormProblem as e:
         return _page(request, me, s, now, values, extra, errors={e.field: e.message}, status=422)
     except Unprocessable as e:
-        field = "slot"
+        typed = bool(str(form.get("date") or "").strip() or str(form.get("clock") or "").strip())
+        field = "date" if typed else "slot"
         if e.rule == "R3":
             field = (
                 "location_kind"
