@@ -82,7 +82,14 @@ async def live_app(
         settings, temporal=time_env.client, sessions=sessions, clock=time_env.get_current_time
     )
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=APP_PORT, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=APP_PORT,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,  # a browser's open connection never holds a test
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

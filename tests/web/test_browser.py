@@ -71,11 +71,15 @@ async def sign_in_at(page: Page, url: str, login: str) -> None:
     await page.fill('input[name="login"]', login)
     await page.fill('input[name="password"]', "any password")
     await page.click('button[type="submit"]')
+    await page.wait_for_load_state()
+    if not page.url.startswith(APP_URL) and await page.locator("noscript button").count():
+        await page.click("button")  # JavaScript off: the provider's form waits for a click
     await page.wait_for_url(re.compile(re.escape(APP_URL)))
 
 
 async def looked_at(page: Page, name: str) -> None:
-    """A screenshot of the page, and axe-core's verdict on it."""
+    """A screenshot of the page, and axe-core's verdict on it (axe runs in the page, so
+    only where JavaScript is on)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     result = await Axe().run(page)
@@ -208,3 +212,41 @@ async def test_one_conversation_from_kickoff_to_a_completed_action(
     await manager.goto(f"{live_app}/team/actions")
     await expect(manager.locator("#col-done")).to_contain_text("(1)")
     await looked_at(manager, "manager-actions")
+    for someone in (hr, manager, employee):
+        await someone.context.close()
+
+
+async def test_without_javascript_a_form_posts_and_shows_its_errors(
+    browser: Browser, live_app: str
+) -> None:
+    context = await browser.new_context(java_script_enabled=False)
+    try:
+        hr = await context.new_page()
+        await sign_in_at(hr, f"{live_app}/hr/import", HR.id)
+        await hr.fill("#csv", "employee_id,name\nx,y\n")
+        await hr.click("text=Forhåndsvis")
+        await expect(hr.locator(".error-summary")).to_be_visible()
+        assert (await hr.title()).startswith("Feil: ")
+        await hr.click("text=Logg ut")
+        await expect(hr.locator("h1")).to_have_text("Du er logget ut")
+    finally:
+        await context.close()
+
+
+async def test_the_error_pages_and_signing_out_are_accessible_in_both_languages(
+    browser: Browser, live_app: str
+) -> None:
+    hr = await person(browser)
+    await sign_in_at(hr, f"{live_app}/hr/import", HR.id)
+    await hr.fill("#csv", "employee_id,name\nx,y\n")
+    await hr.click("text=Forhåndsvis")
+    await looked_at(hr, "hr-import-refused")
+    await hr.click("text=English")
+    await expect(hr.locator("html")).to_have_attribute("lang", "en")
+    await hr.goto(f"{live_app}/conversations/review:none:x")
+    await expect(hr.locator("h1")).to_have_text("Page not found")
+    await looked_at(hr, "not-found")
+    await hr.click("text=Sign out")
+    await expect(hr.locator("h1")).to_have_text("You are signed out")
+    await looked_at(hr, "signed-out")
+    await hr.context.close()
