@@ -43,7 +43,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 BAD = {"serious", "critical"}
 
 pytestmark = [
-    pytest.mark.asyncio,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from bs4 import BeautifulSoup
 
 from core.settings import Settings
@@ -11,8 +10,6 @@ from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
 from tests.waiting import eventually
 from tests.web.conftest import bearer
 from tests.web.signing_in import csrf_of, visit
-
-pytestmark = pytest.mark.asyncio
 
 HEADER = "employee_id,name,email,language,manager_id,org_unit,parent_unit,start_date,end_date"
 PEOPLE = [

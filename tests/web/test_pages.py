@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 from bs4 import BeautifulSoup
 
 from core.settings import Settings
@@ -14,8 +13,6 @@ from tests.factories import EMPLOYEE, MANAGER, OTHER_MANAGER
 from tests.web.conftest import start_review
 from tests.web.signing_in import csrf_of, visit
 from web.pages import review_path
-
-pytestmark = pytest.mark.asyncio
 
 
 def form_fields(html: str, action_suffix: str) -> dict[str, str]:

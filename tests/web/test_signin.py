@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -16,8 +17,6 @@ from tests.factories import EMPLOYEE, HR, MANAGER
 from tests.web.conftest import APP_URL, STRANGER, bearer, start_review
 from tests.web.signing_in import LOGIN, LOGIN_FORM, csrf_of, visit
 from web.pages import review_path
-
-pytestmark = pytest.mark.asyncio
 
 
 async def test_a_deep_link_opens_its_page_after_signing_in(
@@ -112,39 +111,19 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
     assert still.status_code == 200 and 'lang="en"' in still.text  # signed in, English
 
 
-async def test_the_provider_refuses_a_code_with_the_wrong_pkce_verifier(provider: str) -> None:
-    async with httpx.AsyncClient() as browser:
-        meta = (await browser.get(f"{provider}/.well-known/openid-configuration")).json()
-        client = AsyncOAuth2Client(
-            dev_oidc.CLIENT_ID,
-            dev_oidc.CLIENT_SECRET,
-            scope="openid email",
-            redirect_uri=f"{APP_URL}/auth/callback",
-            code_challenge_method="S256",
-        )
-        verifier = secrets.token_urlsafe(48)
-        url, _ = client.create_authorization_url(
-            meta["authorization_endpoint"], code_verifier=verifier, nonce="n"
-        )
-        code = await _code(browser, url, EMPLOYEE.id)
-        with pytest.raises(OAuthError, match="invalid_grant"):
-            await client.fetch_token(
-                meta["token_endpoint"], code=code, code_verifier=secrets.token_urlsafe(48)
-            )
+@dataclass(frozen=True)
+class Grant:
+    """A code the provider issued after signing in, with what the client sent for it."""
+
+    client: AsyncOAuth2Client
+    token_endpoint: str
+    code: str
+    verifier: str
 
 
-async def _code(browser: httpx.AsyncClient, url: str, login: str) -> str:
-    """Sign in at the provider and return the code it sends to the redirect URI."""
-    r = await browser.get(url, follow_redirects=True)
-    form = LOGIN_FORM.search(r.text)
-    assert form is not None
-    r = await browser.post(str(r.url.join(form.group(1))), data={**LOGIN, "login": login})
-    while not r.headers["location"].startswith(APP_URL):
-        r = await browser.get(r.url.join(r.headers["location"]))
-    return str(httpx.URL(r.headers["location"]).params["code"])
-
-
-async def _access_token(provider: str, login: str) -> str:
+async def _signed_in_code(provider: str, login: str) -> Grant:
+    """Authorize with PKCE as a relying party would, sign in at the provider as `login`,
+    and take the code it sends to the redirect URI."""
     async with httpx.AsyncClient() as browser:
         meta = (await browser.get(f"{provider}/.well-known/openid-configuration")).json()
         client = AsyncOAuth2Client(
@@ -158,9 +137,30 @@ async def _access_token(provider: str, login: str) -> str:
         url, _ = client.create_authorization_url(
             meta["authorization_endpoint"], code_verifier=verifier, nonce="n"
         )
-        code = await _code(browser, url, login)
-        token = await client.fetch_token(meta["token_endpoint"], code=code, code_verifier=verifier)
-        return str(token["access_token"])
+        r = await browser.get(url, follow_redirects=True)
+        form = LOGIN_FORM.search(r.text)
+        assert form is not None
+        r = await browser.post(str(r.url.join(form.group(1))), data={**LOGIN, "login": login})
+        while not r.headers["location"].startswith(APP_URL):
+            r = await browser.get(r.url.join(r.headers["location"]))
+        code = str(httpx.URL(r.headers["location"]).params["code"])
+        return Grant(client, meta["token_endpoint"], code, verifier)
+
+
+async def test_the_provider_refuses_a_code_with_the_wrong_pkce_verifier(provider: str) -> None:
+    grant = await _signed_in_code(provider, EMPLOYEE.id)
+    with pytest.raises(OAuthError, match="invalid_grant"):
+        await grant.client.fetch_token(
+            grant.token_endpoint, code=grant.code, code_verifier=secrets.token_urlsafe(48)
+        )
+
+
+async def _access_token(provider: str, login: str) -> str:
+    grant = await _signed_in_code(provider, login)
+    token = await grant.client.fetch_token(
+        grant.token_endpoint, code=grant.code, code_verifier=grant.verifier
+    )
+    return str(token["access_token"])
 
 
 async def test_the_api_accepts_the_providers_rs256_access_token(
