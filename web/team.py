@@ -11,7 +11,7 @@ reason, the form kept as it was (422).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -23,8 +23,9 @@ from starlette.datastructures import FormData
 from api.deps import NowDep, SessionDep
 from api.errors import NotFound, Unprocessable
 from api.reviews_view import action_out, oslo_today
+from store.cycles import cycle_policy
 from store.directory import get_cycle, reports_of
-from store.models import Employee
+from store.models import Employee, Review
 from store.queries import ActionStatus, ReviewFilter, list_actions, list_reviews, review_detail
 from web.conversations import actor, command, layout, new_key
 from web.pages import Form, PageRoute, PageUser, flash, render, review_path, see_other
@@ -54,8 +55,30 @@ async def team(request: Request, session: SessionDep, me: PageUser) -> Response:
         session, ReviewFilter(manager_id=me.id), limit=LISTED, offset=0
     )
     rows.sort(key=lambda row: (row[0].ended_at is not None, row[1]))
-    context = {"rows": rows, "total": total, "next_step": NEXT_STEP, **await layout(session, me)}
+    context = {
+        "rows": rows,
+        "total": total,
+        "next_step": NEXT_STEP,
+        "schedule_by": await _schedule_by(session, [r for r, _ in rows]),
+        **await layout(session, me),
+    }
     return render(request, "team.html", context, me=me)
+
+
+async def _schedule_by(session: AsyncSession, reviews: list[Review]) -> dict[str, date]:
+    """When each unscheduled review should be scheduled by: the cycle policy's deadline
+    from the day it began waiting (the same cut-off HR's slipping list counts from)."""
+    policies: dict[str, Policy] = {}
+    out = {}
+    for r in reviews:
+        if r.phase != "scheduling":
+            continue
+        if r.cycle_id not in policies:
+            cycle = await get_cycle(session, r.cycle_id)
+            policies[r.cycle_id] = cycle_policy(cycle) if cycle else Policy()
+        days = policies[r.cycle_id].scheduling_deadline_days
+        out[r.id] = oslo_today(r.phase_since) + timedelta(days=days)
+    return out
 
 
 @router.get("/team/actions")

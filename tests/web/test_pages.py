@@ -4,6 +4,7 @@ calendar file, visibility, CSRF on a command, both languages."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import httpx
 from bs4 import BeautifulSoup
@@ -12,7 +13,10 @@ from core.settings import Settings
 from tests.factories import EMPLOYEE, MANAGER, OTHER_MANAGER
 from tests.web.conftest import start_review
 from tests.web.signing_in import csrf_of, visit
+from web import i18n
 from web.pages import review_path
+from workflows.calendar import OSLO
+from workflows.contracts import Policy
 
 
 def form_fields(html: str, action_suffix: str) -> dict[str, str]:
@@ -143,6 +147,8 @@ async def test_the_team_page_lists_the_managers_reviews_with_the_next_step(
     review = await start_review(live_app, settings)
     page = await visit(web, f"{live_app}/team", login=MANAGER.id)
     assert EMPLOYEE.name in page.text and "Sett opp møtet" in page.text
+    deadline = datetime.now(OSLO).date() + timedelta(days=Policy().scheduling_deadline_days)
+    assert f"innen {i18n.day(deadline, 'nb', with_day=False)}" in page.text
     assert f"{review_path(review)}/schedule" in page.text
     switched = await web.post(
         f"{live_app}/language",
