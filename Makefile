@@ -13,7 +13,12 @@ $(BIN)/.installed: pyproject.toml
 	@if grep -i "deprecat" $(VENV)/install.log; then echo "pip warns of a deprecation (above)"; exit 1; fi
 	touch $@
 
-install: $(BIN)/.installed
+# The local OpenID provider for `make run` and the tests (npm oidc-provider, from the lock file).
+deploy/oidc/node_modules/.installed: deploy/oidc/package.json deploy/oidc/package-lock.json
+	cd deploy/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed deploy/oidc/node_modules/.installed
 
 ## Engine, mail sink, worker and API with a demo organisation on http://localhost:8000
 run: install
@@ -31,7 +36,7 @@ mutation: install
 ## Quality gates CI runs before the tests: ruff (lint, format) and mypy over packages and tests
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/mypy core workflows activities api store samtale org conversation bench tests
+	$(BIN)/mypy core workflows activities api store samtale org conversation web bench tests
 
 clean:
-	rm -rf $(VENV) var .pytest_cache mutants
+	rm -rf $(VENV) var .pytest_cache mutants deploy/oidc/node_modules

@@ -10,9 +10,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
 from api import errors
+from api.auth import Provider
 from api.openapi import declare_errors, operation_id
 from api.routes import (
     actions,
@@ -27,6 +29,8 @@ from api.routes import (
 from core.settings import Settings
 from core.temporal import connect
 from store.db import engine_for, session_factory
+from web import conversations, hr, signin, team
+from web.pages import HERE
 
 Clock = Callable[[], Awaitable[datetime]]
 
@@ -67,6 +71,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.temporal = temporal
     app.state.clock = clock or _system_clock
+    app.state.oidc = Provider(settings) if settings.oidc_issuer else None
     errors.install(app)
     routers = [
         m.router
@@ -83,6 +88,7 @@ def create_app(
     ]
     for router in routers:
         app.include_router(router)
+    _mount_pages(app, settings)
 
     if settings.env == "development":
         # The dev stack's mail sink writes here; serving it saves a newcomer a file browser.
@@ -97,3 +103,19 @@ def create_app(
 
     declare_errors(app, [*app.router.routes, *(r for router in routers for r in router.routes)])
     return app
+
+
+def _mount_pages(app: FastAPI, settings: Settings) -> None:
+    """The web pages (web/), their stylesheet, and the signed session cookie they use:
+    HttpOnly and SameSite=Lax always, Secure in production. The JSON API never reads it."""
+    for module in (signin, conversations, team, hr):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie="samtale_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.env == "production",
+    )

@@ -13,14 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from api.auth import subject_of
+from api.auth import ALGORITHM, EmployeeKey, Provider, algorithm_of, employee_key, subject_of
 from api.errors import Conflict, Forbidden, Unauthorized, Unavailable
 from core.settings import Settings
 from store.db import unavailable
-from store.directory import get_employee
+from store.directory import employee_by_email, get_employee
 from store.models import Employee
 
-_bearer = HTTPBearer(auto_error=False, description="A token from `samtale token EMPLOYEE_ID`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The sign-in provider's access token (RS256), or in development one from "
+    "`samtale token EMPLOYEE_ID`",
+)
 
 
 def _settings(request: Request) -> Settings:
@@ -76,15 +80,36 @@ SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SessionsDep = Annotated[async_sessionmaker, Depends(_sessions)]
 
 
+def provider_of(request: Request) -> Provider | None:
+    """The organisation's OpenID provider, if sign-in is configured (app.state.oidc)."""
+    return request.app.state.oidc  # type: ignore[no-any-return]
+
+
+async def employee_by_key(session: AsyncSession, key: EmployeeKey) -> Employee | None:
+    """The active employee a token or a sign-in names; None for nobody (or a leaver)."""
+    if key.field == "email":
+        return await employee_by_email(session, key.value)
+    employee = await get_employee(session, key.value)
+    return employee if employee is not None and employee.active else None
+
+
 async def _current_user(
+    request: Request,
     settings: SettingsDep,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Employee:
     if credentials is None:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
-    employee = await get_employee(session, subject_of(settings, credentials.credentials))
-    if employee is None or not employee.active:
+    token = credentials.credentials
+    provider = provider_of(request)
+    if algorithm_of(token) == ALGORITHM or provider is None:
+        employee = await get_employee(session, subject_of(settings, token))
+        employee = employee if employee is not None and employee.active else None
+    else:
+        claims = await provider.verify(token, audience=settings.api_audience)
+        employee = await employee_by_key(session, employee_key(settings, claims))
+    if employee is None:
         raise Unauthorized("the token's employee is unknown or no longer active")
     return employee
 

@@ -53,7 +53,25 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=2, ge=1, le=300)
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
+    # The HS256 tokens `samtale token` issues: on unless env is production (None), where
+    # setting them on is refused; there the API takes the provider's RS256 tokens only.
+    dev_tokens: bool | None = None
     data_dir: str = "var"
+    # Sign-in with OpenID Connect (authorization code + PKCE): the organisation's provider
+    # (Entra ID, Google Workspace, Keycloak...), found by its issuer URL's discovery document.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = "samtale"
+    oidc_client_secret: str | None = None
+    oidc_scope: str = "openid email profile"
+    # Which employee a sign-in is: by the `email` claim against Employee.email, or by an
+    # employee-id claim (named by oidc_employee_id_claim) against Employee.id.
+    oidc_match: Literal["email", "employee_id"] = "email"
+    oidc_employee_id_claim: str = "employee_id"
+    # The audience the provider's access tokens for the JSON API carry (default: base_url).
+    oidc_api_audience: str | None = None
+    # The signed session cookie of the web pages (HttpOnly, SameSite=Lax, Secure in production).
+    session_secret: str = DEV_SECRET
+    session_hours: int = Field(default=10, ge=1, le=24 * 14)
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
@@ -61,7 +79,21 @@ class Settings(BaseSettings):
             raise ValueError("SAMTALE_JWT_SECRET must be set to a secret of your own in production")
         if len(self.jwt_secret) < 32:
             raise ValueError("SAMTALE_JWT_SECRET must be at least 32 characters")
+        if self.env == "production" and self.session_secret == DEV_SECRET:
+            raise ValueError("SAMTALE_SESSION_SECRET must be set to a secret of your own")
+        if len(self.session_secret) < 32:
+            raise ValueError("SAMTALE_SESSION_SECRET must be at least 32 characters")
+        if self.env == "production" and self.dev_tokens:
+            raise ValueError("SAMTALE_DEV_TOKENS cannot be on in production")
         return self
+
+    @property
+    def accepts_dev_tokens(self) -> bool:
+        return self.env != "production" if self.dev_tokens is None else self.dev_tokens
+
+    @property
+    def api_audience(self) -> str:
+        return self.oidc_api_audience or self.base_url.rstrip("/")
 
     # An import that would deactivate more than this share of the active employees needs
     # HR's confirmation, as does one that would cancel open reviews (org/import_guard.py).

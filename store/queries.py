@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from store.cycles import policy_of, units_under
-from store.models import ActionItem, Cycle, Employee, Review, ReviewEvent, SentEmail
+from store.models import ActionItem, Cycle, Employee, OrgUnit, Review, ReviewEvent, SentEmail
 from workflows.contracts import Policy
 
 
@@ -149,3 +149,16 @@ async def list_actions(
         q.order_by(ActionItem.due, ActionItem.id).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+async def list_cycles(session: AsyncSession, *, limit: int = 100) -> list[Cycle]:
+    """Cycles, newest first (HR's list)."""
+    rows = await session.scalars(
+        select(Cycle).order_by(Cycle.created_at.desc(), Cycle.id).limit(limit)
+    )
+    return list(rows)
+
+
+async def unit_ids(session: AsyncSession) -> list[str]:
+    """Every org unit's id, for choosing a cycle's scope."""
+    return list(await session.scalars(select(OrgUnit.id).order_by(OrgUnit.id)))

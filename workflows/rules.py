@@ -257,3 +257,47 @@ def local_moment(day: date, hour: int, tz: tzinfo) -> datetime:
 
 def _zone_name(tz: tzinfo) -> str:
     return str(tz)  # a ZoneInfo prints its key ("Europe/Oslo"), a fixed offset its name
+
+
+def allowed_slots(
+    *,
+    now: datetime,
+    duration_minutes: int,
+    policy: Policy,
+    tz: tzinfo,
+    is_holiday: HolidayCheck,
+    window_end: date | None = None,
+    days: int = 10,
+    step_minutes: int = 30,
+) -> list[datetime]:
+    """The meeting starts a slot picker may offer: every `step_minutes` within the bookable
+    hours of the first `days` working days that have one, none before the notice (R2), past
+    the cycle's end (R1), on a day off or outside working hours for this length (R5). Each
+    is one `check_meeting` accepts; a length the policy refuses has no slots."""
+    if not policy.min_duration_minutes <= duration_minutes <= policy.max_duration_minutes:
+        return []
+    earliest = now + timedelta(days=policy.notice_days)
+    length, step = timedelta(minutes=duration_minutes), timedelta(minutes=step_minutes)
+    day = earliest.astimezone(tz).date()
+    out: list[datetime] = []
+    found = 0
+    for _ in range(366):  # a year of days at most: a policy that blocks every day ends here
+        if found >= days or (window_end is not None and day > window_end):
+            break
+        try:
+            closed = day_off(day, policy, is_holiday)
+        except ValueError:  # a year the holiday calendar does not cover: nothing bookable
+            break
+        if closed is None:
+            hours = opening_hours(day, policy)
+            start = datetime.combine(day, time(hours.opens), tzinfo=tz)
+            closes = datetime.combine(day, time(hours.closes), tzinfo=tz)
+            today = []
+            while start + length <= closes:
+                if start >= earliest:
+                    today.append(start)
+                start += step
+            out += today
+            found += 1 if today else 0
+        day += timedelta(days=1)
+    return out

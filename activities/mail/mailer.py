@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
@@ -21,6 +22,12 @@ from store import emails as log
 from store.db import finish_even_if_cancelled
 from store.models import SentEmail
 from workflows.contracts import EmailOutcome, EmailRequest
+
+
+def review_page(review_id: str) -> str:
+    """The path of a review's web page, where "Åpne samtalen" leads (web/ serves it): the
+    one place it is built, so the emails and the pages cannot disagree."""
+    return f"/conversations/{quote(review_id, safe=':')}"
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class Mailer:
 
     def link(self, req: EmailRequest) -> str:
         base = self._config.base_url.rstrip("/")
-        return f"{base}{req.context.get('link_path') or f'/reviews/{req.review_id}'}"
+        return f"{base}{req.context.get('link_path') or review_page(req.review_id)}"
 
     async def deliver(
         self,

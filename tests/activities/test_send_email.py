@@ -78,8 +78,8 @@ async def test_the_invitation_is_multipart_in_the_recipients_language(
     text = body_text(msg)
     assert "Dear Kari Nordmann" in text
     assert "at 10:00 (Oslo time)" in text  # 09:00 UTC is 10:00 in Oslo in February
-    assert "https://samtale.example.no/reviews/review-1" in text
-    assert '<a href="https://samtale.example.no/reviews/review-1">' in body_text(msg, "html")
+    assert "https://samtale.example.no/conversations/review-1" in text
+    assert '<a href="https://samtale.example.no/conversations/review-1">' in body_text(msg, "html")
 
 
 async def test_a_refused_mailbox_fails_for_good_and_is_recorded(
