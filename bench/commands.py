@@ -15,7 +15,11 @@ and prints p50/p99 per command and their ratios to the bare loop's, throughput, 
 and read-your-write violations.
 
     python bench/commands.py [--topology dev|prod] [--database-url URL] [--rounds 6]
+                             [--samples 200] [--clients 1,10,50] [--profile FILE]
     python bench/commands.py --soak 300          # 50 clients for 5 minutes
+
+Each level runs at least --rounds rounds and enough of them for --samples of each command
+(a p99 needs a few hundred samples). --profile (dev) writes the server's cProfile stats.
 
 Targets (issue 16): 1 client p99 <= 2.0 x bare; 50 clients 0 errors, 0 violations,
 p99 <= 3 x bare, throughput >= 0.3 x bare; soak: last minute's p99 <= 1.2 x the first's.
@@ -25,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -124,12 +130,17 @@ def server_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def start_servers(topology: str, settings: Settings, port: int) -> list[subprocess.Popen[bytes]]:
+def start_servers(
+    topology: str, settings: Settings, port: int, profile: str | None = None
+) -> list[subprocess.Popen[bytes]]:
     env, py = server_env(settings), sys.executable
     log = (Path(settings.data_dir) / f"{topology}.log").open("ab")
     out = {"env": env, "stdout": log, "stderr": subprocess.STDOUT}
     if topology == "dev":
-        return [subprocess.Popen([py, __file__, "--serve-dev", str(port)], **out)]  # type: ignore[call-overload]
+        serve = [py, __file__, "--serve-dev", str(port)]
+        if profile:
+            serve += ["--profile", profile]
+        return [subprocess.Popen(serve, **out)]  # type: ignore[call-overload]
     cli = [str(Path(py).parent / "samtale")]
     return [
         subprocess.Popen([*cli, "worker"], **out),  # type: ignore[call-overload]
@@ -377,8 +388,9 @@ async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: f
         btook = [t for v in mb.took.values() for t in v]
         print(
             f"  minute {i + 1}: {ms.count()} commands, p99 {pct(took, 0.99) * 1000:.0f} ms "
-            f"(bare {pct(btook, 0.99) * 1000:.0f} ms), errors {len(ms.errors)}, "
-            f"violations {ms.violations}"
+            f"(bare {pct(btook, 0.99) * 1000:.0f} ms), throughput "
+            f"{ms.count() / ms.busy:.1f}/s (bare {mb.count() / mb.busy:.1f}/s), "
+            f"errors {len(ms.errors)}, violations {ms.violations}"
         )
         bare.errors += mb.errors
         subj.errors += ms.errors
@@ -387,8 +399,14 @@ async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: f
     print(f"  soak: last minute's p99 / first's = {pct(last, 0.99) / pct(first, 0.99):.2f}")
 
 
+def rounds_at(clients: int, args: argparse.Namespace) -> int:
+    """Enough rounds for `--samples` of each command: a p99 of six samples (one client,
+    six rounds) is the slowest of six, whatever else the machine was doing then."""
+    return max(args.rounds, -(-args.samples // clients))
+
+
 async def run(args: argparse.Namespace, tmp: str) -> None:
-    per_level = [c * args.rounds for c in LEVELS]
+    per_level = [c * rounds_at(c, args) for c in args.clients]
     # A soak round uses 50 reviews and takes a few seconds here; a cycle takes 5000 ids.
     wanted = sum(per_level) + (int(args.soak * 12) + 300 if args.soak else 0)  # <= 5000
     with RelayProcess() as relay:
@@ -403,7 +421,7 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
         )
         pairs = await seed(settings, wanted)
         port = free_port()
-        servers = start_servers(args.topology, settings, port)
+        servers = start_servers(args.topology, settings, port, args.profile)
         try:
             await bench(args, env.client, settings, port, pairs, servers)
         finally:
@@ -438,8 +456,9 @@ async def bench(
                 await client.start_workflow(BareUpdates.run, id=wid, task_queue=queue)
             print(f"topology {args.topology}: {settings.database_url.split(':')[0]}")
             memory = {p.pid: rss_mib(p.pid) for p in servers}
-            for clients in LEVELS:
-                bare, subj = await measure(client, subject, bare_ids, clients, args.rounds)
+            for clients in args.clients:
+                rounds = rounds_at(clients, args)
+                bare, subj = await measure(client, subject, bare_ids, clients, rounds)
                 report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
             if args.soak:
                 await soak(client, subject, bare_ids, args.soak)
@@ -455,11 +474,32 @@ def main() -> None:
     parser.add_argument("--topology", choices=["dev", "prod"], default="dev")
     parser.add_argument("--database-url", default=None, help="prod: an empty PostgreSQL db")
     parser.add_argument("--rounds", type=int, default=6, help="rounds per concurrency level")
+    parser.add_argument(
+        "--samples", type=int, default=200, help="at least this many of each command per level"
+    )
+    parser.add_argument(
+        "--clients",
+        type=lambda v: [int(c) for c in v.split(",")],
+        default=list(LEVELS),
+        help="concurrency levels, e.g. 1,50",
+    )
     parser.add_argument("--soak", type=float, default=0, help="seconds at 50 clients")
+    parser.add_argument(
+        "--profile", default=None, help="dev: write the server's cProfile stats to this file"
+    )
     parser.add_argument("--serve-dev", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_dev is not None:
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            # uvicorn raises the SIGTERM it caught again once it has shut down: let that
+            # end the run here, so the stats are written.
+            signal.signal(signal.SIGTERM, lambda *_: None)
+            profiler.enable()
         asyncio.run(serve_dev(args.serve_dev))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         return
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(args, tmp))
