@@ -92,6 +92,7 @@ class Sample:
     errors: list[str] = field(default_factory=list)
     violations: int = 0
     busy: float = 0.0  # wall time of the rounds
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds in the rounds, by process
 
     def add(self, what: str, seconds: float) -> None:
         self.took.setdefault(what, []).append(seconds)
@@ -331,10 +332,58 @@ async def bare_client(client: Client, s: Sample, workflow_id: str) -> None:
         s.add(what, time.perf_counter() - started)
 
 
+class Meter:
+    """CPU time of the processes in the comparison, from /proc: the servers (API and worker),
+    the Temporal dev server and this process (the bare loop's worker, everybody's clients).
+    CPU per command, unlike latency, hardly moves with what else the machine is doing."""
+
+    def __init__(self, servers: list[int]) -> None:
+        mine = os.getpid()
+        temporal = [
+            int(d.name)
+            for d in Path("/proc").iterdir()
+            if d.name.isdigit() and _ppid(int(d.name)) == mine and "temporal" in _comm(d)
+        ]
+        self.pids = {"servers": servers, "temporal": temporal, "bench": [mine]}
+
+    def now(self) -> dict[str, float]:
+        return {k: sum(cpu_seconds(p) for p in pids) for k, pids in self.pids.items()}
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text()
+    except OSError:
+        return ""
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _ppid(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else -1
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)  # utime and stime, in clock ticks
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
+METER: list[Meter] = []  # set once the servers run
+
+
 async def a_round(s: Sample, clients: int, one: Callable[[int], Awaitable[None]]) -> None:
+    before = METER[0].now() if METER else {}
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(clients)))
     s.busy += time.perf_counter() - started
+    for k, v in (METER[0].now() if METER else {}).items():
+        s.cpu[k] = s.cpu.get(k, 0.0) + v - before[k]
 
 
 # ---- the run -----------------------------------------------------------------------------
@@ -355,6 +404,21 @@ def report(level: str, bare: Sample, subject: Sample) -> None:
         f"(ratio {tc / tb:4.2f}); errors {len(subject.errors)} (bare {len(bare.errors)}); "
         f"read-your-write violations {subject.violations}"
     )
+    if subject.cpu and bare.cpu:
+        # The servers serve only the subject: their CPU in the bare rounds (emails, the
+        # quiet backstop of earlier commands) is the subject's too.
+        ours = subject.cpu["servers"] + bare.cpu["servers"] + subject.cpu["temporal"]
+        ours += subject.cpu["bench"]
+        theirs = bare.cpu["temporal"] + bare.cpu["bench"]
+        per_command, per_update = ours / subject.count() * 1000, theirs / bare.count() * 1000
+        print(
+            f"  {level:>10} CPU per command {per_command:5.1f} ms (servers "
+            f"{(subject.cpu['servers'] + bare.cpu['servers']) / subject.count() * 1000:.1f}, "
+            f"temporal {subject.cpu['temporal'] / subject.count() * 1000:.1f}) vs per bare "
+            f"update {per_update:5.1f} ms (temporal "
+            f"{bare.cpu['temporal'] / bare.count() * 1000:.1f}); "
+            f"ratio {per_command / per_update:4.2f}"
+        )
     for e in sorted(set(subject.errors))[:5]:
         print(f"    error: {e}")
 
@@ -456,6 +520,7 @@ async def bench(
                 await client.start_workflow(BareUpdates.run, id=wid, task_queue=queue)
             print(f"topology {args.topology}: {settings.database_url.split(':')[0]}")
             memory = {p.pid: rss_mib(p.pid) for p in servers}
+            METER.append(Meter([p.pid for p in servers]))
             for clients in args.clients:
                 rounds = rounds_at(clients, args)
                 bare, subj = await measure(client, subject, bare_ids, clients, rounds)
