@@ -344,7 +344,12 @@ class Meter:
             for d in Path("/proc").iterdir()
             if d.name.isdigit() and _ppid(int(d.name)) == mine and "temporal" in _comm(d)
         ]
-        self.pids = {"servers": servers, "temporal": temporal, "bench": [mine]}
+        # prod starts the worker, then the API (start_servers); dev has one process.
+        if len(servers) == 2:
+            self.pids = {"worker": servers[:1], "api": servers[1:]}
+        else:
+            self.pids = {"server": servers}
+        self.pids |= {"temporal": temporal, "bench": [mine]}
 
     def now(self) -> dict[str, float]:
         return {k: sum(cpu_seconds(p) for p in pids) for k, pids in self.pids.items()}
@@ -375,6 +380,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 METER: list[Meter] = []  # set once the servers run
+PEERS = ("temporal", "bench")
 
 
 async def a_round(s: Sample, clients: int, one: Callable[[int], Awaitable[None]]) -> None:
@@ -387,6 +393,22 @@ async def a_round(s: Sample, clients: int, one: Callable[[int], Awaitable[None]]
 
 
 # ---- the run -----------------------------------------------------------------------------
+
+
+def cpu_line(bare: Sample, subject: Sample) -> str:
+    """CPU per command against CPU per bare update. The servers serve only the subject:
+    their CPU in the bare rounds (emails, the quiet backstop of earlier commands) is the
+    subject's too; this process runs the subject's clients and the bare loop's worker."""
+    n, m = subject.count() / 1000, bare.count() / 1000
+    servers = {k: subject.cpu[k] + bare.cpu[k] for k in subject.cpu if k not in PEERS}
+    ours = sum(servers.values()) + subject.cpu["temporal"] + subject.cpu["bench"]
+    theirs = bare.cpu["temporal"] + bare.cpu["bench"]
+    each = ", ".join(f"{k} {v / n:.1f}" for k, v in servers.items())
+    return (
+        f"CPU per command {ours / n:5.1f} ms ({each}, temporal {subject.cpu['temporal'] / n:.1f}, "
+        f"clients {subject.cpu['bench'] / n:.1f}) vs per bare update {theirs / m:5.1f} ms "
+        f"(temporal {bare.cpu['temporal'] / m:.1f}); ratio {ours / n / (theirs / m):4.2f}"
+    )
 
 
 def report(level: str, bare: Sample, subject: Sample) -> None:
@@ -405,20 +427,7 @@ def report(level: str, bare: Sample, subject: Sample) -> None:
         f"read-your-write violations {subject.violations}"
     )
     if subject.cpu and bare.cpu:
-        # The servers serve only the subject: their CPU in the bare rounds (emails, the
-        # quiet backstop of earlier commands) is the subject's too.
-        ours = subject.cpu["servers"] + bare.cpu["servers"] + subject.cpu["temporal"]
-        ours += subject.cpu["bench"]
-        theirs = bare.cpu["temporal"] + bare.cpu["bench"]
-        per_command, per_update = ours / subject.count() * 1000, theirs / bare.count() * 1000
-        print(
-            f"  {level:>10} CPU per command {per_command:5.1f} ms (servers "
-            f"{(subject.cpu['servers'] + bare.cpu['servers']) / subject.count() * 1000:.1f}, "
-            f"temporal {subject.cpu['temporal'] / subject.count() * 1000:.1f}) vs per bare "
-            f"update {per_update:5.1f} ms (temporal "
-            f"{bare.cpu['temporal'] / bare.count() * 1000:.1f}); "
-            f"ratio {per_command / per_update:4.2f}"
-        )
+        print(f"  {level:>10} {cpu_line(bare, subject)}")
     for e in sorted(set(subject.errors))[:5]:
         print(f"    error: {e}")
 
