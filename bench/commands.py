@@ -132,7 +132,11 @@ def server_env(settings: Settings) -> dict[str, str]:
 
 
 def start_servers(
-    topology: str, settings: Settings, port: int, profile: str | None = None
+    topology: str,
+    settings: Settings,
+    port: int,
+    profile: str | None = None,
+    cache: int | None = None,
 ) -> list[subprocess.Popen[bytes]]:
     env, py = server_env(settings), sys.executable
     log = (Path(settings.data_dir) / f"{topology}.log").open("ab")
@@ -141,6 +145,8 @@ def start_servers(
         serve = [py, __file__, "--serve-dev", str(port)]
         if profile:
             serve += ["--profile", profile]
+        if cache:
+            serve += ["--cache", str(cache)]
         return [subprocess.Popen(serve, **out)]  # type: ignore[call-overload]
     cli = [str(Path(py).parent / "samtale")]
     return [
@@ -149,7 +155,7 @@ def start_servers(
     ]
 
 
-async def serve_dev(port: int) -> None:
+async def serve_dev(port: int, cache: int | None = None) -> None:
     """The dev topology's one process: worker and API sharing one engine (`samtale dev`)."""
     import uvicorn
 
@@ -164,7 +170,8 @@ async def serve_dev(port: int) -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     app = create_app(settings, temporal=client, sessions=sessions)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    async with build_worker(client, settings, sessions):
+    options = {} if cache is None else {"max_cached_workflows": cache}
+    async with build_worker(client, settings, sessions, **options):
         await server.serve()
     await engine.dispose()
 
@@ -494,7 +501,7 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
         )
         pairs = await seed(settings, wanted)
         port = free_port()
-        servers = start_servers(args.topology, settings, port, args.profile)
+        servers = start_servers(args.topology, settings, port, args.profile, args.cache)
         try:
             await bench(args, env.client, settings, port, pairs, servers)
         finally:
@@ -561,6 +568,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", default=None, help="dev: write the server's cProfile stats to this file"
     )
+    parser.add_argument(
+        "--cache", type=int, default=None, help="dev: the worker's max_cached_workflows"
+    )
     parser.add_argument("--serve-dev", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_dev is not None:
@@ -570,7 +580,7 @@ def main() -> None:
             # end the run here, so the stats are written.
             signal.signal(signal.SIGTERM, lambda *_: None)
             profiler.enable()
-        asyncio.run(serve_dev(args.serve_dev))
+        asyncio.run(serve_dev(args.serve_dev, args.cache))
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)

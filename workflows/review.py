@@ -132,10 +132,13 @@ class ReviewWorkflow(ReviewCommands):
             return True
         if not self._events or self._sync_after is not None:
             return False
-        if self._quiet_until is None or self._s.phase in TERMINAL_PHASES:
+        answered = self._answered
+        if self._quiet_until is None or self._s.phase in TERMINAL_PHASES or answered is None:
             return True
+        if self._s.version > answered.version:
+            return True  # a change the loop made itself (an email failed): written at once
         # A command answered since the wait began: its timer starts afresh in this task.
-        return self._answered is not None and self._answered.last_at != self._quiet_since
+        return answered.last_at != self._quiet_since
 
     async def _answer(self) -> CommandResult:
         answer = await super()._answer()

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from samtale.mailsink import MailSink
 from store.queries import review_detail
 from tests.factories import EMPLOYEE, meeting, review_input, working_slot
 from tests.waiting import eventually
@@ -87,3 +88,21 @@ async def test_a_review_never_quiet_is_written_at_most_the_longest_lag_after_its
     await time_env.sleep(gap)
     await written(sessions, handle.id, ("invited", ["started", "scheduled"] + ["rescheduled"] * n))
     assert await syncs(handle) == 2
+
+
+async def test_a_change_the_loop_makes_while_the_backstop_waits_is_written_at_once(
+    time_env: WorkflowEnvironment, worker: Worker, sessions: async_sessionmaker, sink: MailSink
+) -> None:
+    sink.handler.refuse.add(EMPLOYEE.email)
+    handle = await start(time_env, worker)
+    await written(sessions, handle.id, ("scheduling", ["started"]))
+    start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
+    await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
+
+    async def failed() -> bool:
+        shown = await read_model(sessions, handle.id)
+        return shown is not None and "email_failed" in shown[1]
+
+    # The refused invitation is the loop's own change: it does not wait for the quiet.
+    quiet = SYNC_QUIET.total_seconds()
+    await eventually(failed, "the refusal on the timeline before the quiet", seconds=quiet - 2)
