@@ -271,22 +271,12 @@ class ReviewWorkflow(ReviewCommands):
         sync = ReviewSync(state=self._s, events=events)
         retry = SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY
         try:
-            if self._only_answered() and workflow.patched(SYNC_WHEN_QUIET):
-                # The backstop, nearly always finding the API's write there: run inside
-                # this workflow task, with no activity task and no second workflow task.
-                await workflow.execute_local_activity_method(
-                    ReadModelActivities.sync_review,
-                    sync,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=retry,
-                )
-            else:
-                await workflow.execute_activity_method(
-                    ReadModelActivities.sync_review,
-                    sync,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=retry,
-                )
+            await workflow.execute_activity_method(
+                ReadModelActivities.sync_review,
+                sync,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=retry,
+            )
         except ActivityError as err:
             if not bounded:
                 raise

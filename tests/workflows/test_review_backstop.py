@@ -35,12 +35,10 @@ async def read_model(sessions: async_sessionmaker, review_id: str) -> tuple | No
 
 
 async def syncs(handle: WorkflowHandle) -> int:
-    """How many times the workflow has written its read model: sync_review activities, and
-    local activities (the backstop after commands runs as one; no other runs here)."""
+    """How many times the workflow has written its read model (sync_review activities)."""
     history = await handle.fetch_history()
     return sum(
         e.activity_task_scheduled_event_attributes.activity_type.name == "sync_review"
-        or e.marker_recorded_event_attributes.marker_name == "core_local_activity"
         for e in history.events
     )
 
