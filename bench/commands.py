@@ -15,7 +15,11 @@ and prints p50/p99 per command and their ratios to the bare loop's, throughput, 
 and read-your-write violations.
 
     python bench/commands.py [--topology dev|prod] [--database-url URL] [--rounds 6]
+                             [--samples 200] [--clients 1,10,50] [--profile FILE]
     python bench/commands.py --soak 300          # 50 clients for 5 minutes
+
+Each level runs at least --rounds rounds and enough of them for --samples of each command
+(a p99 needs a few hundred samples). --profile (dev) writes the server's cProfile stats.
 
 Targets (issue 16): 1 client p99 <= 2.0 x bare; 50 clients 0 errors, 0 violations,
 p99 <= 3 x bare, throughput >= 0.3 x bare; soak: last minute's p99 <= 1.2 x the first's.
@@ -25,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -86,6 +92,7 @@ class Sample:
     errors: list[str] = field(default_factory=list)
     violations: int = 0
     busy: float = 0.0  # wall time of the rounds
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds in the rounds, by process
 
     def add(self, what: str, seconds: float) -> None:
         self.took.setdefault(what, []).append(seconds)
@@ -124,12 +131,23 @@ def server_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def start_servers(topology: str, settings: Settings, port: int) -> list[subprocess.Popen[bytes]]:
+def start_servers(
+    topology: str,
+    settings: Settings,
+    port: int,
+    profile: str | None = None,
+    cache: int | None = None,
+) -> list[subprocess.Popen[bytes]]:
     env, py = server_env(settings), sys.executable
     log = (Path(settings.data_dir) / f"{topology}.log").open("ab")
     out = {"env": env, "stdout": log, "stderr": subprocess.STDOUT}
     if topology == "dev":
-        return [subprocess.Popen([py, __file__, "--serve-dev", str(port)], **out)]  # type: ignore[call-overload]
+        serve = [py, __file__, "--serve-dev", str(port)]
+        if profile:
+            serve += ["--profile", profile]
+        if cache:
+            serve += ["--cache", str(cache)]
+        return [subprocess.Popen(serve, **out)]  # type: ignore[call-overload]
     cli = [str(Path(py).parent / "samtale")]
     return [
         subprocess.Popen([*cli, "worker"], **out),  # type: ignore[call-overload]
@@ -137,7 +155,7 @@ def start_servers(topology: str, settings: Settings, port: int) -> list[subproce
     ]
 
 
-async def serve_dev(port: int) -> None:
+async def serve_dev(port: int, cache: int | None = None) -> None:
     """The dev topology's one process: worker and API sharing one engine (`samtale dev`)."""
     import uvicorn
 
@@ -152,7 +170,8 @@ async def serve_dev(port: int) -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     app = create_app(settings, temporal=client, sessions=sessions)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    async with build_worker(client, settings, sessions):
+    options = {} if cache is None else {"max_cached_workflows": cache}
+    async with build_worker(client, settings, sessions, **options):
         await server.serve()
     await engine.dispose()
 
@@ -320,13 +339,98 @@ async def bare_client(client: Client, s: Sample, workflow_id: str) -> None:
         s.add(what, time.perf_counter() - started)
 
 
+class Meter:
+    """CPU time of the processes in the comparison, from /proc: the servers (API and worker),
+    the Temporal dev server and this process (the bare loop's worker, everybody's clients).
+    CPU per command, unlike latency, hardly moves with what else the machine is doing."""
+
+    def __init__(self, servers: list[int]) -> None:
+        mine = os.getpid()
+        temporal = [
+            int(d.name)
+            for d in Path("/proc").iterdir()
+            if d.name.isdigit() and _ppid(int(d.name)) == mine and "temporal" in _comm(d)
+        ]
+        # prod starts the worker, then the API (start_servers); dev has one process.
+        if len(servers) == 2:
+            self.pids = {"worker": servers[:1], "api": servers[1:]}
+        else:
+            self.pids = {"server": servers}
+        self.pids |= {"temporal": temporal, "bench": [mine]}
+
+    def now(self) -> dict[str, float]:
+        return {k: sum(cpu_seconds(p) for p in pids) for k, pids in self.pids.items()}
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text()
+    except OSError:
+        return ""
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _ppid(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else -1
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)  # utime and stime, in clock ticks
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
+async def settled(meter: Meter, most: float = 600) -> float:
+    """Wait until the servers are nearly idle: the kickoff's query answers once every
+    review is started, but the worker may still be running their first workflow tasks,
+    which would otherwise be counted in the first level's latency and CPU per command."""
+    started = time.monotonic()
+    while time.monotonic() - started < most:
+        before = meter.now()
+        await asyncio.sleep(2)
+        after = meter.now()
+        busy = sum(after[k] - before[k] for k in after if k not in PEERS)
+        if busy < 0.2:  # under 10 % of a core
+            break
+    return time.monotonic() - started
+
+
+METER: list[Meter] = []  # set once the servers run
+PEERS = ("temporal", "bench")
+
+
 async def a_round(s: Sample, clients: int, one: Callable[[int], Awaitable[None]]) -> None:
+    before = METER[0].now() if METER else {}
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(clients)))
     s.busy += time.perf_counter() - started
+    for k, v in (METER[0].now() if METER else {}).items():
+        s.cpu[k] = s.cpu.get(k, 0.0) + v - before[k]
 
 
 # ---- the run -----------------------------------------------------------------------------
+
+
+def cpu_line(bare: Sample, subject: Sample) -> str:
+    """CPU per command against CPU per bare update. The servers serve only the subject:
+    their CPU in the bare rounds (emails, the quiet backstop of earlier commands) is the
+    subject's too; this process runs the subject's clients and the bare loop's worker."""
+    n, m = subject.count() / 1000, bare.count() / 1000
+    servers = {k: subject.cpu[k] + bare.cpu[k] for k in subject.cpu if k not in PEERS}
+    ours = sum(servers.values()) + subject.cpu["temporal"] + subject.cpu["bench"]
+    theirs = bare.cpu["temporal"] + bare.cpu["bench"]
+    each = ", ".join(f"{k} {v / n:.1f}" for k, v in servers.items())
+    return (
+        f"CPU per command {ours / n:5.1f} ms ({each}, temporal {subject.cpu['temporal'] / n:.1f}, "
+        f"clients {subject.cpu['bench'] / n:.1f}) vs per bare update {theirs / m:5.1f} ms "
+        f"(temporal {bare.cpu['temporal'] / m:.1f}); ratio {ours / n / (theirs / m):4.2f}"
+    )
 
 
 def report(level: str, bare: Sample, subject: Sample) -> None:
@@ -344,6 +448,8 @@ def report(level: str, bare: Sample, subject: Sample) -> None:
         f"(ratio {tc / tb:4.2f}); errors {len(subject.errors)} (bare {len(bare.errors)}); "
         f"read-your-write violations {subject.violations}"
     )
+    if subject.cpu and bare.cpu:
+        print(f"  {level:>10} {cpu_line(bare, subject)}")
     for e in sorted(set(subject.errors))[:5]:
         print(f"    error: {e}")
 
@@ -377,8 +483,9 @@ async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: f
         btook = [t for v in mb.took.values() for t in v]
         print(
             f"  minute {i + 1}: {ms.count()} commands, p99 {pct(took, 0.99) * 1000:.0f} ms "
-            f"(bare {pct(btook, 0.99) * 1000:.0f} ms), errors {len(ms.errors)}, "
-            f"violations {ms.violations}"
+            f"(bare {pct(btook, 0.99) * 1000:.0f} ms), throughput "
+            f"{ms.count() / ms.busy:.1f}/s (bare {mb.count() / mb.busy:.1f}/s), "
+            f"errors {len(ms.errors)}, violations {ms.violations}"
         )
         bare.errors += mb.errors
         subj.errors += ms.errors
@@ -387,8 +494,14 @@ async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: f
     print(f"  soak: last minute's p99 / first's = {pct(last, 0.99) / pct(first, 0.99):.2f}")
 
 
+def rounds_at(clients: int, args: argparse.Namespace) -> int:
+    """Enough rounds for `--samples` of each command: a p99 of six samples (one client,
+    six rounds) is the slowest of six, whatever else the machine was doing then."""
+    return max(args.rounds, -(-args.samples // clients))
+
+
 async def run(args: argparse.Namespace, tmp: str) -> None:
-    per_level = [c * args.rounds for c in LEVELS]
+    per_level = [c * rounds_at(c, args) for c in args.clients]
     # A soak round uses 50 reviews and takes a few seconds here; a cycle takes 5000 ids.
     wanted = sum(per_level) + (int(args.soak * 12) + 300 if args.soak else 0)  # <= 5000
     with RelayProcess() as relay:
@@ -403,7 +516,7 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
         )
         pairs = await seed(settings, wanted)
         port = free_port()
-        servers = start_servers(args.topology, settings, port)
+        servers = start_servers(args.topology, settings, port, args.profile, args.cache)
         try:
             await bench(args, env.client, settings, port, pairs, servers)
         finally:
@@ -437,9 +550,12 @@ async def bench(
             for wid in bare_ids:
                 await client.start_workflow(BareUpdates.run, id=wid, task_queue=queue)
             print(f"topology {args.topology}: {settings.database_url.split(':')[0]}")
+            METER.append(Meter([p.pid for p in servers]))
+            print(f"  settled after the kickoff in {await settled(METER[0]):.0f} s")
             memory = {p.pid: rss_mib(p.pid) for p in servers}
-            for clients in LEVELS:
-                bare, subj = await measure(client, subject, bare_ids, clients, args.rounds)
+            for clients in args.clients:
+                rounds = rounds_at(clients, args)
+                bare, subj = await measure(client, subject, bare_ids, clients, rounds)
                 report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
             if args.soak:
                 await soak(client, subject, bare_ids, args.soak)
@@ -455,11 +571,35 @@ def main() -> None:
     parser.add_argument("--topology", choices=["dev", "prod"], default="dev")
     parser.add_argument("--database-url", default=None, help="prod: an empty PostgreSQL db")
     parser.add_argument("--rounds", type=int, default=6, help="rounds per concurrency level")
+    parser.add_argument(
+        "--samples", type=int, default=200, help="at least this many of each command per level"
+    )
+    parser.add_argument(
+        "--clients",
+        type=lambda v: [int(c) for c in v.split(",")],
+        default=list(LEVELS),
+        help="concurrency levels, e.g. 1,50",
+    )
     parser.add_argument("--soak", type=float, default=0, help="seconds at 50 clients")
+    parser.add_argument(
+        "--profile", default=None, help="dev: write the server's cProfile stats to this file"
+    )
+    parser.add_argument(
+        "--cache", type=int, default=None, help="dev: the worker's max_cached_workflows"
+    )
     parser.add_argument("--serve-dev", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_dev is not None:
-        asyncio.run(serve_dev(args.serve_dev))
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            # uvicorn raises the SIGTERM it caught again once it has shut down: let that
+            # end the run here, so the stats are written.
+            signal.signal(signal.SIGTERM, lambda *_: None)
+            profiler.enable()
+        asyncio.run(serve_dev(args.serve_dev, args.cache))
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         return
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(args, tmp))

@@ -23,17 +23,25 @@ from store.templates import cycle_template
 from workflows.contracts import CommandResult, ReviewState, ReviewSync
 
 
-async def apply_sync(session: AsyncSession, sync: ReviewSync) -> None:
+async def apply_sync(session: AsyncSession, sync: ReviewSync, *, probe: bool = True) -> None:
     """Mirror the state, and count what changed in the cycle's tallies.
 
     A row that already holds this version or a newer one (the usual case for the
     workflow's sync: the API wrote the command's answer first) gets only its missing
     events, without a lock. Otherwise the row is locked first (on PostgreSQL): two
     writers of one review must not both count its change. Every mirrored change bumps
-    the workflow's version in the same step, so an equal version is an equal state."""
+    the workflow's version in the same step, so an equal version is an equal state.
+
+    `probe=False` (a command's answer, which is nearly always newer) locks at once and
+    reads the version with the row: one query fewer, and on SQLite the transaction's
+    first statement is then its write, which waits for the lock instead of failing on a
+    snapshot another writer made stale between a read and the write."""
     s = sync.state
-    held = await session.scalar(select(Review.version).where(Review.id == s.review_id))
-    if held is None or held < s.version:
+    if probe:
+        held = await session.scalar(select(Review.version).where(Review.id == s.review_id))
+        if held is None or held < s.version:
+            await _apply_state(session, s)
+    else:
         await _apply_state(session, s)
     await _add_events(session, sync)
 
@@ -54,9 +62,9 @@ async def _apply_state(session: AsyncSession, s: ReviewState) -> None:
             template_key=template_key,
             template_version=template_version,
         )
-    if row.version > s.version:
-        return  # a newer version landed between the probe and the lock
-    actions = await _actions(session, s.review_id)
+    if row.version >= s.version:
+        return  # this version or a newer one landed before the lock (or the probe)
+    actions = await _actions(session, s)
     if row.version >= 0:
         before = _facts(row, actions.values())
     _copy_state(row, s)
@@ -90,7 +98,7 @@ async def _nothing(_session: AsyncSession) -> None:
 async def write_answer(sessions: async_sessionmaker, answer: CommandResult) -> None:
     """Write what an accepted command answered, in its own short transaction, so that the
     caller reads its own write (see write_synced)."""
-    await write_synced(sessions, ReviewSync(state=answer.state, events=answer.events), _nothing)
+    await write_answer_then(sessions, answer, _nothing)
 
 
 async def write_answer_then(
@@ -100,13 +108,16 @@ async def write_answer_then(
 ) -> T:
     """Write a command's answer, then `read` in the same transaction: one connection and
     one commit for the API's write and its read-your-write."""
-    return await write_synced(sessions, ReviewSync(state=answer.state, events=answer.events), read)
+    sync = ReviewSync(state=answer.state, events=answer.events)
+    return await write_synced(sessions, sync, read, probe=False)
 
 
 async def write_synced(
     sessions: async_sessionmaker,
     sync: ReviewSync,
     read: Callable[[AsyncSession], Awaitable[T]] = _nothing,  # type: ignore[assignment]
+    *,
+    probe: bool = True,
 ) -> T:
     """The one way the read model takes a review's state: by a command's answer (the API,
     the fan-out activities) and by the workflow's own sync, maybe at the same moment.
@@ -118,7 +129,7 @@ async def write_synced(
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             async with sessions.begin() as session:
-                await apply_sync(session, sync)
+                await apply_sync(session, sync, probe=probe)
                 return await read(session)
         except (StaleDataError, IntegrityError):
             if attempt == WRITE_ATTEMPTS:
@@ -162,8 +173,12 @@ def _copy_state(row: Review, s: ReviewState) -> None:
     row.hms_categories = ",".join(sorted({f.category for f in s.flagged}))[:1000]
 
 
-async def _actions(session: AsyncSession, review_id: str) -> dict[int, ActionItem]:
-    rows = await session.scalars(select(ActionItem).where(ActionItem.review_id == review_id))
+async def _actions(session: AsyncSession, s: ReviewState) -> dict[int, ActionItem]:
+    """The review's action rows. A state without actions needs no query: actions are never
+    removed, and this state is at least as new as the row (the caller has checked)."""
+    if not s.actions:
+        return {}
+    rows = await session.scalars(select(ActionItem).where(ActionItem.review_id == s.review_id))
     return {a.number: a for a in rows}
 
 

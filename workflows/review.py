@@ -15,6 +15,7 @@ history: they stay, however the code is arranged.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.calendar import OSLO
     from workflows.contracts import (
         TERMINAL_PHASES,
+        CommandResult,
         EmailKind,
         EmailRequest,
         Phase,
@@ -75,6 +77,12 @@ SYNC_RETRY_BOUNDED = RetryPolicy(
 )
 SYNC_PAUSE = timedelta(minutes=15)
 SYNC_WITH_AN_END = "sync-with-an-end"
+# The backstop sync of changes the API has already written from a command's answer waits
+# until the review has been quiet for SYNC_QUIET (never longer than SYNC_LAG_MAX after the
+# first such answer): one write for a burst of commands, none on a command's path.
+SYNC_WHEN_QUIET = "sync-when-quiet"
+SYNC_QUIET = timedelta(seconds=5)
+SYNC_LAG_MAX = timedelta(seconds=30)
 EMAIL_QUEUE = "email-task-queue"
 # Reminders and notices at the policy's reminder_hour on working days (Oslo), not at the
 # clock time of whatever started them; reviews begun before it keep their timing.
@@ -87,6 +95,9 @@ class ReviewWorkflow(ReviewCommands):
     def __init__(self, inp: ReviewInput) -> None:
         super().__init__(inp)
         self._sync_after: datetime | None = None  # a read-model write gave up: not before
+        self._answered: _Answered | None = None  # answers not yet written by the backstop
+        self._quiet_until: datetime | None = None  # the backstop waits for quiet until then
+        self._quiet_since: datetime | None = None  # ... counted from the answer at this time
 
     # ---- the main loop -------------------------------------------------------------
 
@@ -110,13 +121,31 @@ class ReviewWorkflow(ReviewCommands):
                 pass
         await workflow.wait_condition(lambda: not self._inflight)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        while not await self._flush():
+        while not await self._flush(final=True):
             await workflow.sleep(max(self._sync_wait(), timedelta(seconds=1)))
         return self._s
 
     def _work_waiting(self) -> bool:
-        """Something to mail, or to persist unless a write gave up and pauses."""
-        return bool(self._outbox or (self._events and self._sync_after is None))
+        """Something to mail, or to persist unless a write gave up and pauses or the
+        backstop waits for the review to be quiet (an ending review persists at once)."""
+        if self._outbox:
+            return True
+        if not self._events or self._sync_after is not None:
+            return False
+        answered = self._answered
+        if self._quiet_until is None or self._s.phase in TERMINAL_PHASES or answered is None:
+            return True
+        if self._s.version > answered.version:
+            return True  # a change the loop made itself (an email failed): written at once
+        # A command answered since the wait began: its timer starts afresh in this task.
+        return answered.last_at != self._quiet_since
+
+    async def _answer(self) -> CommandResult:
+        answer = await super()._answer()
+        if workflow.patched(ANSWER_BEFORE_SYNC):  # the caller writes this answer itself
+            now, first = workflow.now(), self._answered
+            self._answered = _Answered(self._s.version, first.first_at if first else now, now)
+        return answer
 
     def _sync_wait(self) -> timedelta:
         return timedelta(0) if self._sync_after is None else self._sync_after - workflow.now()
@@ -134,8 +163,9 @@ class ReviewWorkflow(ReviewCommands):
         m = self._s.meeting
         if self._s.phase in (Phase.INVITED, Phase.PREPARING) and m:
             times.append(m.start)
-        if self._sync_after is not None:
-            times.append(self._sync_after)
+        for t in (self._sync_after, self._quiet_until):
+            if t is not None:
+                times.append(t)
         return min(times, default=None)
 
     def _dispatch_due(self) -> None:
@@ -219,26 +249,33 @@ class ReviewWorkflow(ReviewCommands):
             )
         )
 
-    async def _flush(self) -> bool:
+    async def _flush(self, *, final: bool = False) -> bool:
         """Write the state and new events to the read model; False if that gave up for now.
 
         The write retries with backoff, to an end: a review whose read model cannot be
         written (the database down for hours) says so in the log and in its state
         (`sync_failures`, and a "sync_failed" event that reaches the timeline once a write
-        succeeds), pauses, and tries again; nothing it holds is lost meanwhile."""
+        succeeds), pauses, and tries again; nothing it holds is lost meanwhile.
+
+        Changes that only commands made, whose answers the API writes, wait for the
+        review to be quiet (see _wait_for_quiet): True then, as nothing is owed yet."""
         if self._synced >= self._s.version and not self._events:
             return True
         if self._sync_after is not None and workflow.now() < self._sync_after:
             return False
         self._sync_after = None
+        if not final and self._wait_for_quiet():
+            return True
         events, version = list(self._events), self._s.version
         bounded = workflow.patched(SYNC_WITH_AN_END)
+        sync = ReviewSync(state=self._s, events=events)
+        retry = SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY
         try:
             await workflow.execute_activity_method(
                 ReadModelActivities.sync_review,
-                ReviewSync(state=self._s, events=events),
+                sync,
                 start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY,
+                retry_policy=retry,
             )
         except ActivityError as err:
             if not bounded:
@@ -247,7 +284,37 @@ class ReviewWorkflow(ReviewCommands):
             return False
         del self._events[: len(events)]
         self._synced = max(self._synced, version)
+        if self._answered is not None and self._answered.version <= self._synced:
+            self._answered = None
         return True
+
+    def _wait_for_quiet(self) -> bool:
+        """True if the backstop sync may wait: every change not yet synced was answered to
+        a caller that writes it (patch answer-before-sync), the review is not ending, and
+        it has been quiet for less than SYNC_QUIET (and SYNC_LAG_MAX has not passed since
+        the first of those answers). A change the loop made itself (the meeting's time, an
+        email that failed or was dropped, a sync that gave up) is written at once.
+
+        Waiting loses nothing: the changes are in the workflow's state, and the write,
+        version-checked like the API's, follows on a durable timer. A caller whose own
+        write failed (its database went away, its process died) gets the read model from
+        it a few seconds late, instead of every command paying for a second workflow task
+        and an activity on its path (patch sync-when-quiet)."""
+        self._quiet_until = None
+        answered = self._answered
+        if answered is None or not self._only_answered():
+            return False
+        if self._s.phase in TERMINAL_PHASES or not workflow.patched(SYNC_WHEN_QUIET):
+            return False
+        until = min(answered.last_at + SYNC_QUIET, answered.first_at + SYNC_LAG_MAX)
+        if workflow.now() >= until:
+            return False
+        self._quiet_until, self._quiet_since = until, answered.last_at
+        return True
+
+    def _only_answered(self) -> bool:
+        """Every change not yet synced was answered to a caller that writes it itself."""
+        return self._answered is not None and self._s.version <= self._answered.version
 
     def _sync_gave_up(self, err: ActivityError) -> None:
         self._s.sync_failures += 1
@@ -267,6 +334,16 @@ class ReviewWorkflow(ReviewCommands):
     @workflow.query
     def state(self) -> ReviewState:
         return self._s
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """Commands answered (to a caller that writes the answer) since the last backstop sync:
+    the newest version answered, and when the first and the last answer went out."""
+
+    version: int
+    first_at: datetime
+    last_at: datetime
 
 
 def _refused(err: ActivityError) -> bool:
