@@ -74,6 +74,16 @@ def counts(actions: Sequence[ActionItem], today: date) -> ActionCounts:
     )
 
 
+def hms_categories(d: ReviewDetail, participant: bool) -> list[str]:
+    """The categories of the HMS items flagged for follow-up. Preparation is blind: to the
+    two people in the review a flag is part of the other's preparation, so they see them
+    once both have submitted; HR and the manager's manager see them as facts at once."""
+    r = d.review
+    if participant and not (r.employee_prepared and r.manager_prepared):
+        return []
+    return [c for c in (r.hms_categories or "").split(",") if c]
+
+
 def review_out(d: ReviewDetail, viewer: Employee, now: datetime) -> ReviewOut:
     r = d.review
     participant = viewer.id in (r.employee_id, r.manager_id)
@@ -106,7 +116,7 @@ def review_out(d: ReviewDetail, viewer: Employee, now: datetime) -> ReviewOut:
         summary_version=r.summary_version or 0,
         decision=r.decision,
         action_counts=counts(d.actions, today),
-        hms_categories=[c for c in (r.hms_categories or "").split(",") if c],
+        hms_categories=hms_categories(d, participant),
         signed_off_at=r.signed_off_at,
         ended_at=r.ended_at,
         cancel_reason=r.cancel_reason,

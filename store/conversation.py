@@ -193,6 +193,14 @@ async def current_version(session: AsyncSession, review_id: str) -> SummaryVersi
     return await session.get(SummaryVersion, (review_id, reached), with_for_update=True)
 
 
+async def version_row(
+    session: AsyncSession, review_id: str, version: int, *, lock: bool = False
+) -> SummaryVersion | None:
+    """One version's row (version 0: a summary from before versions, see
+    ensure_version_zero)."""
+    return await session.get(SummaryVersion, (review_id, version), with_for_update=lock)
+
+
 def set_comment(row: SummaryVersion, comment: str, *, now: datetime) -> None:
     row.comment, row.commented_at = comment, now
 
@@ -205,27 +213,39 @@ def decide(row: SummaryVersion, decision: str, *, now: datetime) -> None:
 # ---- carry-over ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Carried:
+    """The previous review's agreed actions, and who held that review (its titles are that
+    review's text: its employee and its manager read them, a manager who took over since
+    sees each action's number, due date and status only)."""
+
+    manager_id: str | None
+    actions: list[ActionItem]
+
+
 async def last_cycles_actions(
     session: AsyncSession, *, employee_id: str, before_review: str
-) -> list[ActionItem]:
+) -> Carried:
     """The actions agreed in the employee's previous review (the latest started before this
     one), for the preparation's "follow-up of last conversation"."""
     this = await session.get(Review, before_review)
     if this is None:
-        return []
-    previous = await session.scalar(
-        select(Review.id)
-        .where(
-            Review.employee_id == employee_id,
-            Review.id != before_review,
-            Review.started_at < this.started_at,
+        return Carried(None, [])
+    previous = (
+        await session.execute(
+            select(Review.id, Review.manager_id)
+            .where(
+                Review.employee_id == employee_id,
+                Review.id != before_review,
+                Review.started_at < this.started_at,
+            )
+            .order_by(Review.started_at.desc())
+            .limit(1)
         )
-        .order_by(Review.started_at.desc())
-        .limit(1)
-    )
+    ).first()
     if previous is None:
-        return []
+        return Carried(None, [])
     rows = await session.scalars(
-        select(ActionItem).where(ActionItem.review_id == previous).order_by(ActionItem.number)
+        select(ActionItem).where(ActionItem.review_id == previous.id).order_by(ActionItem.number)
     )
-    return list(rows)
+    return Carried(previous.manager_id, list(rows))

@@ -221,6 +221,10 @@ class SignOff:
     actor: Actor
     decision: Decision = Decision.APPROVE
     has_comment: bool = False  # the comment itself is in the database
+    # The summary version the employee read, and its digest: signing another is refused.
+    # None: a sign-off from before versions were signed (saved histories).
+    version: int | None = None
+    digest: str = ""
 
 
 @dataclass

@@ -187,9 +187,17 @@ def unresolved_hms(
     return [f.item_key for f in flagged if f.item_key not in answered]
 
 
+SUMMARY_CHANGED = "the summary changed since you read it: reload it and sign again"
+
+
 def sign_off(s: ReviewState, cmd: SignOff) -> None:
     rules.require_actor(cmd.actor, [s.employee.id], "the employee", "sign off the summary")
     rules.require_phase(s, [Phase.AWAITING_SIGNOFF], "sign off the summary")
+    if cmd.version is not None and (cmd.version, cmd.digest) != (
+        s.summary_version,
+        s.summary_digest,
+    ):
+        raise rules.WrongPhase("version", SUMMARY_CHANGED)
     if cmd.decision is not Decision.APPROVE and not cmd.has_comment:
         verb = "sign with disagreement" if cmd.decision is Decision.DISAGREE else "decline"
         raise rules.Refusal("comment", f"to {verb}, write a comment saying why")

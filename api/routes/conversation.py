@@ -5,9 +5,9 @@ a command tells the review's workflow facts only (api/conversation.py says which
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import conversation as conv
@@ -40,6 +40,7 @@ from workflows.contracts import (
     SubmitSummary,
 )
 from workflows.review import ReviewWorkflow
+from workflows.review_checks import SUMMARY_CHANGED
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 DRAFT_PHASES = ("scheduling", "invited", "preparing")
@@ -147,6 +148,8 @@ async def _preparation_out(
     carried = await texts.last_cycles_actions(
         session, employee_id=d.review.employee_id, before_review=d.review.id
     )
+    # The earlier review's text (titles) only to those who could read that review.
+    titled = me.id in (d.review.employee_id, carried.manager_id)
     return PreparationOut(
         review_id=d.review.id,
         template_key=t.key,
@@ -163,13 +166,13 @@ async def _preparation_out(
             CarriedActionOut(
                 review_id=a.review_id,
                 number=a.number,
-                title=a.title,
+                title=a.title if titled else None,
                 owner_id=a.owner_id,
                 due=a.due,
                 done_at=a.done_at,
                 status="done" if a.done_at else "overdue" if a.due < today else "open",
             )
-            for a in carried
+            for a in carried.actions
         ],
     )
 
@@ -262,30 +265,36 @@ async def comment(
     current = await texts.current_version(session, review_id)
     if d.review.phase != "awaiting_signoff" or current is None or current.decided_at:
         raise Conflict("there is no summary awaiting your signature", rule="phase")
-    texts.set_comment(current, body.comment.strip(), now=now)
+    texts.set_comment(current, body.comment, now=now)
     await session.flush()
     return summary_out(d, await texts.versions(session, review_id))
 
 
 @router.post("/{review_id}/signoff", response_model=ReviewOut)
-async def signoff(
-    review_id: ReviewId, ctx: CtxDep, body: Annotated[SignOffIn | None, Body()] = None
-) -> ReviewOut:
-    """Approve the summary, sign it with disagreement, or decline to sign (employee; the
-    last two need a comment, given here or before). Declining closes the review as
-    closed_unsigned; the cycle goes on."""
-    body = body or SignOffIn()
-    await conv.reader(ctx.session, review_id, ctx.me, "summary")
-    current = await texts.current_version(ctx.session, review_id)
-    has_comment = bool(body.comment) or bool(current and current.comment)
-    cmd = SignOff(_actor(ctx.me), decision=body.decision, has_comment=has_comment)
+async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOut:
+    """Approve the summary version you read, sign it with disagreement, or decline to sign
+    (employee; the last two need a comment, given here or before). Declining closes the
+    review as closed_unsigned; the cycle goes on. A version other than the current one is
+    refused (409): the summary changed, reload it."""
+    d = await conv.reader(ctx.session, review_id, ctx.me, "summary")
+    row = await texts.version_row(ctx.session, review_id, body.version)
+    if body.version != (d.review.summary_version or 0) or row is None:
+        raise Conflict(SUMMARY_CHANGED, rule="version")
+    has_comment = body.comment is not None or bool(row.comment)
+    cmd = SignOff(
+        _actor(ctx.me),
+        decision=body.decision,
+        has_comment=has_comment,
+        version=body.version,
+        digest=row.digest,
+    )
 
     async def decide(session: AsyncSession, _: CommandResult) -> None:
-        row = await texts.current_version(session, review_id)
-        if row is None:
-            return  # a summary from before versions: the decision is the review's
-        if body.comment and row.decided_at is None:
-            texts.set_comment(row, body.comment.strip(), now=ctx.now)
-        texts.decide(row, body.decision.value, now=ctx.now)
+        signed = await texts.version_row(session, review_id, body.version, lock=True)
+        if signed is None:
+            return
+        if body.comment is not None and signed.decided_at is None:
+            texts.set_comment(signed, body.comment, now=ctx.now)
+        texts.decide(signed, body.decision.value, now=ctx.now)
 
     return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd, decide)

@@ -7,10 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
 from tests.factories import EMPLOYEE, HR, MANAGER
+from workflows.contracts import Actor, SignOff
+from workflows.review import ReviewWorkflow
 
 __all__ = ["walk"]
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -120,7 +124,7 @@ async def test_submitting_tells_the_workflow_the_flagged_hms_categories(walk: Wa
     await walk.prepare(EMPLOYEE.id, {"ps_workload": WORKLOAD})
     review = await walk.submit(EMPLOYEE.id)
     assert review["employee_prepared"] is True
-    assert review["hms_categories"] == ["workload"]
+    assert (await walk.ok(await walk.get("", HR.id)))["hms_categories"] == ["workload"]
 
 
 async def test_a_flagged_hms_item_needs_an_action_or_a_reason_before_sign_off(walk: Walk) -> None:
@@ -180,7 +184,7 @@ async def test_the_employee_comments_and_the_manager_cannot_edit_it(walk: Walk) 
 async def test_disagreeing_or_declining_needs_a_comment(walk: Walk, decision: str) -> None:
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
-    r = await walk.post("/signoff", EMPLOYEE.id, {"decision": decision})
+    r = await walk.sign(EMPLOYEE.id, {"decision": decision})
     assert (r.status_code, r.json()["rule"]) == (422, "comment"), r.text
 
 
@@ -188,7 +192,7 @@ async def test_declining_closes_the_review_unsigned_with_the_comment(walk: Walk)
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
     body = {"decision": "decline", "comment": "The summary leaves out the reorganisation."}
-    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
     assert (review["phase"], review["decision"], review["signed_off_at"]) == (
         "closed_unsigned",
         "decline",
@@ -208,7 +212,7 @@ async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk)
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
     body = {"decision": "disagree", "comment": "I see the workload differently."}
-    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
     assert (review["phase"], review["decision"]) == ("follow_up", "disagree")
     s = await walk.ok(await walk.get("/summary", EMPLOYEE.id))
     assert (s["signed_version"], s["versions"][0]["comment"]) == (1, body["comment"])
@@ -221,7 +225,7 @@ async def test_a_correction_after_signing_is_a_new_version_signed_again(walk: Wa
     mentor = {"title": "Find a mentor", "owner_id": EMPLOYEE.id, "due": due}
     first_body["actions"].append(mentor)  # type: ignore[attr-defined]
     await walk.ok(await walk.summarise(first_body))
-    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     await walk.ok(await walk.post("/actions/1/complete", MANAGER.id))
     later = {"title": "Check in after May", "owner_id": EMPLOYEE.id, "due": due}
     corrected = {
@@ -244,9 +248,38 @@ async def test_a_correction_after_signing_is_a_new_version_signed_again(walk: Wa
     assert second["hms"][0]["action"] == 3
     done = [a["done_at"] is not None for a in review["actions"]]
     assert done == [True, False, False]  # an action done stays done
-    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     assert review["phase"] == "follow_up"
     assert (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["signed_version"] == 2
+
+
+async def test_signing_a_version_the_manager_has_since_replaced_is_refused_to_reload(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    body = await summary(walk)
+    body["sections"] = {"summary": "Changed after you read it."}
+    await walk.ok(await walk.summarise(body))
+    r = await walk.sign(EMPLOYEE.id, {"decision": "approve", "version": 1})
+    assert (r.status_code, r.json()["rule"]) == (409, "version")
+    assert "reload" in r.json()["message"]
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve", "version": 2}))
+    assert review["phase"] == "follow_up"
+
+
+async def test_the_workflow_refuses_a_sign_off_of_another_version_than_its_own(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    stale = SignOff(Actor(EMPLOYEE.id), version=1, digest="not the digest of version 1")
+    with pytest.raises(WorkflowUpdateFailedError) as e:
+        await h.execute_update(ReviewWorkflow.sign_off, stale)
+    assert isinstance(e.value.cause, ApplicationError)
+    assert e.value.cause.type == "WrongPhase"
+    assert "reload" in str(e.value.cause)
 
 
 async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
@@ -254,7 +287,7 @@ async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
 ) -> None:
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
-    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     (next_review,) = await start_reviews(walk.stack, [EMPLOYEE.id])
     for who in (EMPLOYEE.id, MANAGER.id):
         r = await walk.api.get(f"/reviews/{next_review}/preparation", headers=walk.as_(who))
