@@ -186,11 +186,42 @@ async def has_version(session: AsyncSession, review_id: str, version: int) -> bo
     return await session.get(SummaryVersion, (review_id, version)) is not None
 
 
-async def current_version(session: AsyncSession, review_id: str) -> SummaryVersion | None:
-    reached = await session.scalar(select(Review.summary_version).where(Review.id == review_id))
-    if not reached:
-        return None
-    return await session.get(SummaryVersion, (review_id, reached), with_for_update=True)
+async def current_version(session: AsyncSession, review: Review) -> SummaryVersion | None:
+    """The row of the version the review holds now, locked for the caller's change. A
+    summary from before versions (one text in the review's row, version 0) gets its row
+    here, so that the employee's comment and decision are kept as for any other."""
+    row = await session.get(
+        SummaryVersion, (review.id, review.summary_version or 0), with_for_update=True
+    )
+    if row is None and not review.summary_version and review.summary:
+        row = await _version_zero(session, review)
+    return row
+
+
+async def _version_zero(session: AsyncSession, review: Review) -> SummaryVersion:
+    """Version 0: the text from before versions, as its only section. Its empty digest and
+    salt say it predates versions (the workflow holds no digest of it either)."""
+    items = await session.scalars(
+        select(ActionItem).where(ActionItem.review_id == review.id).order_by(ActionItem.number)
+    )
+    actions = [
+        SummaryAction(a.number, a.title or "", a.owner_id, a.due, a.kind or "other").as_json()
+        for a in items
+    ]
+    row = SummaryVersion(
+        review_id=review.id,
+        version=0,
+        sections=json.dumps({"summary": review.summary}, ensure_ascii=False),
+        actions=json.dumps(actions, ensure_ascii=False),
+        hms="[]",
+        digest="",
+        salt="",
+        created_by=review.manager_id,
+        created_at=review.updated_at,
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def version_row(

@@ -262,7 +262,7 @@ async def comment(
     d = await conv.reader(session, review_id, me, "summary")
     if me.id != d.review.employee_id:
         raise Forbidden("only the employee writes their comment on the summary", rule="actor")
-    current = await texts.current_version(session, review_id)
+    current = await texts.current_version(session, d.review)
     if d.review.phase != "awaiting_signoff" or current is None or current.decided_at:
         raise Conflict("there is no summary awaiting your signature", rule="phase")
     texts.set_comment(current, body.comment, now=now)
@@ -277,7 +277,7 @@ async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOu
     review as closed_unsigned; the cycle goes on. A version other than the current one is
     refused (409): the summary changed, reload it."""
     d = await conv.reader(ctx.session, review_id, ctx.me, "summary")
-    row = await texts.version_row(ctx.session, review_id, body.version)
+    row = await texts.current_version(ctx.session, d.review)
     if body.version != (d.review.summary_version or 0) or row is None:
         raise Conflict(SUMMARY_CHANGED, rule="version")
     has_comment = body.comment is not None or bool(row.comment)

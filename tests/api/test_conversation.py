@@ -4,6 +4,7 @@ and decision; a signed version never changes, a correction is signed again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,8 @@ from temporalio.exceptions import ApplicationError
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
 from tests.factories import EMPLOYEE, HR, MANAGER
-from workflows.contracts import Actor, SignOff
+from store.readmodel import write_answer_then
+from workflows.contracts import Actor, SignOff, SubmitSummary
 from workflows.review import ReviewWorkflow
 
 __all__ = ["walk"]
@@ -280,6 +282,38 @@ async def test_the_workflow_refuses_a_sign_off_of_another_version_than_its_own(
     assert isinstance(e.value.cause, ApplicationError)
     assert e.value.cause.type == "WrongPhase"
     assert "reload" in str(e.value.cause)
+
+
+async def a_summary_from_before_versions(walk: Walk) -> None:
+    """A review summarised the old way (one text, version 0), awaiting the employee."""
+    start = await walk.scheduled()
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    await walk.held(start)
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    old = SubmitSummary(Actor(MANAGER.id), summary="One text, as summaries were")
+    answer = await h.execute_update(ReviewWorkflow.submit_summary, old)
+    await write_answer_then(walk.stack.sessions, answer, lambda _: asyncio.sleep(0))
+
+
+async def test_a_summary_from_before_versions_takes_the_employees_comment(walk: Walk) -> None:
+    await a_summary_from_before_versions(walk)
+    await walk.ok(await walk.post("/comment", EMPLOYEE.id, {"comment": "I disagree strongly"}))
+    (v0,) = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert (v0["version"], v0["sections"], v0["comment"]) == (
+        0,
+        {"summary": "One text, as summaries were"},
+        "I disagree strongly",
+    )
+
+
+async def test_declining_a_summary_from_before_versions_keeps_the_comment(walk: Walk) -> None:
+    await a_summary_from_before_versions(walk)
+    body = {"decision": "decline", "comment": "I disagree strongly", "version": 0}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    assert review["phase"] == "closed_unsigned"
+    (v0,) = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert (v0["decision"], v0["comment"]) == ("decline", "I disagree strongly")
 
 
 async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
