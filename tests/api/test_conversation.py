@@ -11,10 +11,10 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
 from tests.factories import EMPLOYEE, HR, MANAGER
-from store.readmodel import write_answer_then
 from workflows.contracts import Actor, SignOff, SubmitSummary
 from workflows.review import ReviewWorkflow
 
