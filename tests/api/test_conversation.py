@@ -11,11 +11,13 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from store.digests import digest_for, managers_with_news
+from store.progress import slipping_by_manager
 from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
 from tests.factories import EMPLOYEE, HR, MANAGER
-from workflows.contracts import Actor, SignOff, SubmitSummary
+from workflows.contracts import Actor, Policy, SignOff, SubmitSummary
 from workflows.review import ReviewWorkflow
 
 __all__ = ["walk"]
@@ -208,6 +210,32 @@ async def test_declining_closes_the_review_unsigned_with_the_comment(walk: Walk)
     )
     assert cycle["overall"]["phases"]["closed_unsigned"] == 1
     assert cycle["overall"]["phases"]["awaiting_signoff"] == 0
+
+
+async def test_a_declined_reviews_actions_are_neither_open_nor_overdue_anywhere(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    body = {"decision": "decline", "comment": "No."}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    await walk.env.sleep(timedelta(days=32))  # past the action's due day
+    today = await walk.today()
+    for status in ("open", "overdue"):
+        r = await walk.api.get(f"/actions?status={status}", headers=walk.as_(MANAGER.id))
+        assert (await walk.ok(r))["total"] == 0, status
+    seen = await walk.ok(await walk.get("", MANAGER.id))
+    assert (seen["action_counts"]["overdue"], seen["actions"][0]["overdue"]) == (0, False)
+    cycle = await walk.ok(
+        await walk.api.get(f"/cycles/{review['cycle_id']}", headers=walk.as_(HR.id))
+    )
+    assert cycle["overall"]["slipping"].get("actions_overdue", 0) == 0
+    async with walk.stack.sessions() as session:
+        assert await managers_with_news(session, after="", limit=10) == []
+        mine = await digest_for(session, MANAGER.id, today)
+        assert mine is not None and (mine.open, mine.overdue) == ([], [])
+        cut = Policy()
+        assert await slipping_by_manager(session, review["cycle_id"], today=today, policy=cut) == []
 
 
 async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk) -> None:
