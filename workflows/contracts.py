@@ -208,6 +208,8 @@ class SubmitSummary:
     version: int = 0  # 0: a summary from before versions (its text is `summary`)
     digest: str = ""
     hms: list[HmsResolution] = field(default_factory=list)
+    # A version has text in at least one section (the text itself is in the database).
+    written: bool = True
 
 
 class Decision(StrEnum):

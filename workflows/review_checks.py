@@ -120,6 +120,8 @@ def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
             )
         if not cmd.digest:
             raise rules.Refusal("R8", "a summary version needs its content's digest")
+        if not cmd.written and not cmd.actions:
+            raise rules.Refusal("R8", EMPTY_SUMMARY)
     _actions(s, cmd.actions, now=now, titled=cmd.version == 0)
     missing = unresolved_hms(s.flagged, cmd.hms, actions=len(cmd.actions))
     if missing:
@@ -130,6 +132,7 @@ def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
         )
 
 
+EMPTY_SUMMARY = "the summary must not be empty: write a section or agree an action"
 SUMMARY_PHASES = (Phase.AWAITING_SUMMARY, Phase.AWAITING_SIGNOFF, Phase.FOLLOW_UP)
 
 

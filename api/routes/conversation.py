@@ -210,7 +210,12 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
     }
     digest = texts.digest(content, salt)
     cmd = SubmitSummary(
-        _actor(ctx.me), actions=checked.actions, version=version, digest=digest, hms=checked.hms
+        _actor(ctx.me),
+        actions=checked.actions,
+        version=version,
+        digest=digest,
+        hms=checked.hms,
+        written=bool(checked.sections),
     )
 
     async def keep(session: AsyncSession, answer: CommandResult) -> None:

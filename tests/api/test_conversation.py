@@ -238,6 +238,27 @@ async def test_a_declined_reviews_actions_are_neither_open_nor_overdue_anywhere(
         assert await slipping_by_manager(session, review["cycle_id"], today=today, policy=cut) == []
 
 
+async def test_a_summary_with_every_section_blank_and_no_action_is_refused(walk: Walk) -> None:
+    start = await walk.scheduled()
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    await walk.held(start)
+    r = await walk.summarise({"sections": {"summary": "   "}})
+    assert (r.status_code, r.json()["rule"]) == (422, "R8"), r.text
+    review = await walk.ok(await walk.get("", MANAGER.id))
+    assert (review["phase"], review["summary_version"]) == ("awaiting_summary", 0)
+
+
+async def test_a_blank_comment_is_no_comment_to_decline_with(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    r = await walk.sign(EMPLOYEE.id, {"decision": "decline", "comment": "   "})
+    assert r.status_code == 422, r.text
+    assert (await walk.post("/comment", EMPLOYEE.id, {"comment": " \n "})).status_code == 422
+    review = await walk.ok(await walk.get("", EMPLOYEE.id))
+    assert review["phase"] == "awaiting_signoff"
+
+
 async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk) -> None:
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
