@@ -68,18 +68,18 @@ async def save_draft(
     return p
 
 
-async def mark_submitted(
-    session: AsyncSession,
-    *,
-    review_id: str,
-    author_id: str,
-    answers: dict[str, dict[str, Any]],
-    digest: str,
-    salt: str,
-    now: datetime,
-) -> None:
-    """Freeze the answers whose digest the workflow accepted (none if the author submitted
-    without a draft). Run again by a retry, it changes nothing."""
+def content_of(p: Preparation) -> dict[str, Any]:
+    """What a preparation's digest is of: its answers and the feedback tick."""
+    return {"answers": answers_of(p), "feedback_in_summary": bool(p.feedback_in_summary)}
+
+
+async def pending_submission(
+    session: AsyncSession, *, review_id: str, author_id: str, now: datetime
+) -> Preparation:
+    """The author's preparation as it is being submitted: digested under a new salt and
+    frozen before the workflow is told (a digest set, not yet submitted: pending), so that
+    what the workflow accepts is exactly what is kept, whatever fails after. A pending or
+    submitted preparation is returned as it stands: a retry sends the same digest again."""
     p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
     if p is None:
         p = Preparation(
@@ -90,9 +90,34 @@ async def mark_submitted(
             updated_at=now,
         )
         session.add(p)
-    if p.submitted_at is None:
-        p.answers = json.dumps(answers, ensure_ascii=False)
-        p.submitted_at, p.digest, p.salt = now, digest, salt
+    if p.digest is None:
+        p.salt = new_salt()
+        p.digest = digest(content_of(p), p.salt)
+    await session.flush()
+    return p
+
+
+async def mark_submitted(
+    session: AsyncSession, *, review_id: str, author_id: str, digest: str, now: datetime
+) -> None:
+    """The workflow accepted the pending preparation of this digest: it is submitted. Run
+    again by a retry, it changes nothing."""
+    p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
+    if p is not None and p.submitted_at is None and p.digest == digest:
+        p.submitted_at = now
+
+
+async def withdraw_pending(
+    session: AsyncSession, *, review_id: str, author_id: str, digest: str
+) -> None:
+    """The workflow refused the pending preparation of this digest: a draft again."""
+    p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
+    if p is not None and p.submitted_at is None and p.digest == digest:
+        p.digest = p.salt = None
+
+
+def pending(p: Preparation | None) -> bool:
+    return p is not None and p.submitted_at is None and p.digest is not None
 
 
 def submitted(p: Preparation | None) -> bool:

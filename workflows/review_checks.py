@@ -80,6 +80,9 @@ def accept(s: ReviewState, cmd: Accept) -> None:
     rules.require_phase(s, [Phase.INVITED], "accept the invitation")
 
 
+ALREADY_SUBMITTED = "submitted"  # the rule of refusing a preparation submitted before
+
+
 def preparation(s: ReviewState, cmd: SubmitPreparation) -> None:
     what = "submit preparation"
     rules.require_actor(
@@ -89,7 +92,7 @@ def preparation(s: ReviewState, cmd: SubmitPreparation) -> None:
     if cmd.digest:  # a frozen preparation (before those, submitting again was harmless)
         done = s.employee_prepared if cmd.actor.id == s.employee.id else s.manager_prepared
         if done:
-            raise rules.WrongPhase("phase", "your preparation is already submitted")
+            raise rules.WrongPhase(ALREADY_SUBMITTED, "your preparation is already submitted")
 
 
 def outcome(s: ReviewState, cmd: RecordOutcome) -> None:

@@ -25,7 +25,7 @@ from api.conversation_schemas import (
     SummaryOut,
 )
 from api.deps import CurrentUser, NowDep, SessionDep
-from api.errors import Conflict, Forbidden
+from api.errors import ApiError, Conflict, Forbidden, Unavailable
 from api.reviews_view import oslo_today, summary_out
 from api.schemas import ReviewId, ReviewOut
 from store import conversation as texts
@@ -40,7 +40,7 @@ from workflows.contracts import (
     SubmitSummary,
 )
 from workflows.review import ReviewWorkflow
-from workflows.review_checks import SUMMARY_CHANGED
+from workflows.review_checks import ALREADY_SUBMITTED, SUMMARY_CHANGED
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 DRAFT_PHASES = ("scheduling", "invited", "preparing")
@@ -78,6 +78,12 @@ async def save_preparation(
     mine = (await texts.preparations(session, review_id)).get(me.id)
     if texts.submitted(mine):
         raise Conflict("your preparation is submitted and no longer changes", rule="phase")
+    if texts.pending(mine):
+        raise Conflict(
+            "your preparation is being submitted and no longer changes: submit again to "
+            "learn whether it went through",
+            rule="submitted",
+        )
     t = await template_for_review(session, review_id)
     answers = conv.checked_answers(t, body)
     feedback = body.feedback_in_summary and me.id == d.review.employee_id
@@ -106,28 +112,40 @@ async def submit_preparation_as_before(review_id: ReviewId, ctx: CtxDep) -> Revi
 
 
 async def _submit(review_id: str, ctx: CtxDep) -> ReviewOut:
+    """The preparation is made pending first (digested and frozen in the database), then
+    the workflow is told its digest; a retry re-reads that pending row and sends the same.
+    Refused, it is a draft again, unless the refusal says the workflow already has it."""
     await conv.reader(ctx.session, review_id, ctx.me, "preparation")
     t = await template_for_review(ctx.session, review_id)
-    mine = (await texts.preparations(ctx.session, review_id)).get(ctx.me.id)
-    answers = texts.answers_of(mine)
-    salt = texts.new_salt()
-    feedback = bool(mine and mine.feedback_in_summary)
-    digest = texts.digest({"answers": answers, "feedback_in_summary": feedback}, salt)
-    cmd = SubmitPreparation(_actor(ctx.me), digest=digest, flagged=conv.flags_of(t, answers))
+    p = await texts.pending_submission(
+        ctx.session, review_id=review_id, author_id=ctx.me.id, now=ctx.now
+    )
+    digest = p.digest or ""
+    flagged = conv.flags_of(t, texts.answers_of(p))
+    cmd = SubmitPreparation(_actor(ctx.me), digest=digest, flagged=flagged)
 
-    async def freeze(session: AsyncSession, _: CommandResult) -> None:
-        # What was digested is what is frozen, even if a draft was saved meanwhile.
+    async def mark(session: AsyncSession) -> None:
         await texts.mark_submitted(
-            session,
-            review_id=review_id,
-            author_id=ctx.me.id,
-            answers=answers,
-            digest=digest,
-            salt=salt,
-            now=ctx.now,
+            session, review_id=review_id, author_id=ctx.me.id, digest=digest, now=ctx.now
         )
 
-    return await run_command(ctx, review_id, ReviewWorkflow.submit_preparation, cmd, freeze)
+    async def freeze(session: AsyncSession, _: CommandResult) -> None:
+        await mark(session)
+
+    try:
+        return await run_command(ctx, review_id, ReviewWorkflow.submit_preparation, cmd, freeze)
+    except Unavailable:
+        raise  # it may have taken effect: the row stays pending for the retry
+    except ApiError as e:
+        async with ctx.sessions.begin() as session:
+            if e.rule == ALREADY_SUBMITTED:
+                # Accepted before, its database write lost: what it accepted is this row.
+                await mark(session)
+            else:
+                await texts.withdraw_pending(
+                    session, review_id=review_id, author_id=ctx.me.id, digest=digest
+                )
+        raise
 
 
 async def _preparation_out(

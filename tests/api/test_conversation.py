@@ -8,10 +8,13 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from store import conversation as texts
 from store.digests import digest_for, managers_with_news
+from store.models import Preparation
 from store.progress import slipping_by_manager
 from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
@@ -121,6 +124,82 @@ async def test_a_submitted_preparation_no_longer_changes(walk: Walk) -> None:
     assert (r.status_code, r.json()["rule"]) == (409, "phase")
     r = await walk.post("/preparation/submit", EMPLOYEE.id)
     assert r.status_code == 409, r.text
+
+
+async def stored_preparation(walk: Walk, author_id: str) -> Preparation:
+    async with walk.stack.sessions() as session:
+        p = await session.get(Preparation, (walk.review_id, author_id))
+    assert p is not None
+    return p
+
+
+async def the_workflows_digest(walk: Walk) -> str:
+    state = await walk.env.client.get_workflow_handle(walk.review_id).query(ReviewWorkflow.state)
+    return state.employee_prep_digest
+
+
+async def test_the_kept_preparation_is_exactly_what_the_workflow_has_the_digest_of(
+    walk: Walk,
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "mine", "shared": True}})
+    await walk.submit(EMPLOYEE.id)
+    p = await stored_preparation(walk, EMPLOYEE.id)
+    assert p.salt and texts.digest(texts.content_of(p), p.salt) == await the_workflows_digest(walk)
+
+
+def the_database_fails_once_submitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workflow accepts the preparation; the write that says so then fails."""
+
+    async def down(*_: object, **__: object) -> None:
+        raise OperationalError("UPDATE preparations", {}, Exception("database down"))
+
+    monkeypatch.setattr(texts, "mark_submitted", down)
+
+
+async def test_a_preparation_accepted_while_the_database_fails_is_frozen_and_a_retry_finishes_it(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "first", "shared": True}})
+    with monkeypatch.context() as m:
+        the_database_fails_once_submitted(m)
+        r = await walk.post("/preparation/submit", EMPLOYEE.id)
+        assert (r.status_code, r.json()["accepted"]) == (503, True), r.text
+    edit = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"tasks": {"value": "x"}}})
+    assert (edit.status_code, edit.json()["rule"]) == (409, "submitted")
+    again = await walk.post("/preparation/submit", EMPLOYEE.id)  # a retry without its key
+    assert (again.status_code, again.json()["rule"]) == (409, "submitted")
+    p = await stored_preparation(walk, EMPLOYEE.id)
+    assert p.submitted_at is not None and texts.answers_of(p)["tasks"]["value"] == "first"
+    assert p.salt and texts.digest(texts.content_of(p), p.salt) == await the_workflows_digest(walk)
+
+
+async def test_a_retry_with_its_key_freezes_what_the_first_attempt_digested(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "first", "shared": True}})
+    key = walk.as_(EMPLOYEE.id) | {"Idempotency-Key": "prep-attempt-1"}
+    with monkeypatch.context() as m:
+        the_database_fails_once_submitted(m)
+        r = await walk.api.post(walk.url("/preparation/submit"), headers=key)
+        assert r.status_code == 503, r.text
+    edit = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"tasks": {"value": "x"}}})
+    assert edit.status_code == 409
+    r = await walk.api.post(walk.url("/preparation/submit"), headers=key)
+    assert r.status_code == 200, r.text
+    p = await stored_preparation(walk, EMPLOYEE.id)
+    assert texts.answers_of(p)["tasks"]["value"] == "first"
+    assert p.salt and texts.digest(texts.content_of(p), p.salt) == await the_workflows_digest(walk)
+
+
+async def test_a_preparation_the_workflow_refuses_stays_a_draft(walk: Walk) -> None:
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "early"}})  # still scheduling
+    r = await walk.post("/preparation/submit", EMPLOYEE.id)
+    assert r.status_code == 409, r.text
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "edited"}})
+    assert (await stored_preparation(walk, EMPLOYEE.id)).digest is None
 
 
 async def test_submitting_tells_the_workflow_the_flagged_hms_categories(walk: Walk) -> None:
