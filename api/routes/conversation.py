@@ -220,50 +220,40 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
         feedback_allowed=texts.submitted(employee_prep)
         and bool(employee_prep and employee_prep.feedback_in_summary),
     )
-    version, salt = d.review.summary_version + 1, texts.new_salt()
-    content = {
-        "sections": checked.sections,
-        "actions": [a.model_dump(mode="json") for a in body.actions],
-        "hms": [h.model_dump(mode="json") for h in body.hms],
-    }
-    digest = texts.digest(content, salt)
+    # Kept first, pending, then sent: what the workflow accepts is what the row holds.
+    version = d.review.summary_version + 1
+    numbers = conv.numbers_of(body, len(d.actions) + sum(a.number is None for a in body.actions))
+    content = texts.version_content(
+        checked.sections,
+        [
+            texts.SummaryAction(n, a.title.strip(), a.owner_id, a.due, a.kind.value)
+            for n, a in zip(numbers, body.actions, strict=True)
+        ],
+        [
+            texts.HmsAnswer(key, category, None if at is None else numbers[at - 1], why)
+            for key, category, at, why in checked.answers
+        ],
+    )
+    row = await texts.pending_version(
+        ctx.session,
+        review_id=review_id,
+        version=version,
+        content=content,
+        created_by=ctx.me.id,
+        now=ctx.now,
+    )
     cmd = SubmitSummary(
         _actor(ctx.me),
         actions=checked.actions,
         version=version,
-        digest=digest,
+        digest=row.digest,
         hms=checked.hms,
         written=bool(checked.sections),
     )
 
     async def keep(session: AsyncSession, answer: CommandResult) -> None:
-        s = answer.state
-        if (s.summary_version, s.summary_digest) != (version, digest):
-            # A retry, answered with its first attempt's outcome: that attempt kept its
-            # text, unless the database failed it then (it said so: 503, "took effect").
-            if await texts.has_version(session, review_id, s.summary_version):
-                return
-        numbers = conv.numbers_of(body, len(s.actions))
-        await texts.save_version(
-            session,
-            texts.NewVersion(
-                review_id=review_id,
-                version=s.summary_version,
-                sections=checked.sections,
-                actions=[
-                    texts.SummaryAction(n, a.title.strip(), a.owner_id, a.due, a.kind.value)
-                    for n, a in zip(numbers, body.actions, strict=True)
-                ],
-                hms=[
-                    texts.HmsAnswer(key, category, None if at is None else numbers[at - 1], why)
-                    for key, category, at, why in checked.answers
-                ],
-                digest=s.summary_digest,
-                salt=salt,
-                created_by=ctx.me.id,
-            ),
-            now=ctx.now,
-        )
+        # A retry answered with its first attempt's outcome names that attempt's version.
+        await texts.reached(session, review_id, answer.state.summary_version)
 
     return await run_command(ctx, review_id, ReviewWorkflow.submit_summary, cmd, keep)
 

@@ -202,6 +202,29 @@ async def test_a_preparation_the_workflow_refuses_stays_a_draft(walk: Walk) -> N
     assert (await stored_preparation(walk, EMPLOYEE.id)).digest is None
 
 
+async def test_a_summary_accepted_while_the_database_fails_is_the_version_kept(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await prepared_and_held(walk)
+    key = walk.as_(MANAGER.id) | {"Idempotency-Key": "summary-attempt-1"}
+
+    async def down(*_: object, **__: object) -> None:
+        raise OperationalError("UPDATE action_items", {}, Exception("database down"))
+
+    with monkeypatch.context() as m:
+        m.setattr(texts, "reached", down)
+        r = await walk.api.put(walk.url("/summary"), headers=key, json=await summary(walk))
+        assert (r.status_code, r.json()["accepted"]) == (503, True), r.text
+    r = await walk.api.put(walk.url("/summary"), headers=key, json=await summary(walk))
+    assert r.status_code == 200, r.text
+    assert [a["title"] for a in r.json()["actions"]] == ["Move deadlines"]
+    async with walk.stack.sessions() as session:
+        row = await texts.version_row(session, walk.review_id, 1)
+    state = await walk.env.client.get_workflow_handle(walk.review_id).query(ReviewWorkflow.state)
+    assert row is not None and (state.summary_version, state.summary_digest) == (1, row.digest)
+    assert texts.digest(texts.stored_content(row), row.salt) == row.digest
+
+
 async def test_submitting_tells_the_workflow_the_flagged_hms_categories(walk: Walk) -> None:
     await walk.scheduled()
     await walk.prepare(EMPLOYEE.id, {"ps_workload": WORKLOAD})
