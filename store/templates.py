@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,6 +182,14 @@ async def template_for_review(session: AsyncSession, review_id: str) -> Template
     key = own_key or cycle_key or DEFAULT_TEMPLATE_KEY
     version = own_version if own_key else (cycle_version if key == cycle_key else None)
     t = (await get_template(session, key, version)).template
+    if own_key is None or own_version is None:
+        # A review from before templates is pinned at first use: a later version of the
+        # default never changes the questions under a preparation already begun.
+        await session.execute(
+            update(Review)
+            .where(Review.id == review_id, Review.template_version.is_(None))
+            .values(template_key=t.key, template_version=t.version)
+        )
     return for_employee(t, birth_year=birth_year, cycle_year=year)
 
 

@@ -109,6 +109,21 @@ async def test_a_review_from_before_templates_gets_the_defaults_latest_version(
         assert (await template_for_review(session, review_id)) == v2
 
 
+async def test_a_review_from_before_templates_keeps_the_version_it_first_used(
+    db: async_sessionmaker,
+) -> None:
+    async with db.begin() as session:
+        review_id = await kick_off(session, "2027")
+        first = await template_for_review(session, review_id)
+    async with db.begin() as session:
+        v2 = next_version("standard", "Standard 2")
+        await add_template(session, v2, created_by=HR.id, now=NOW)
+    async with db.begin() as session:
+        row = await session.get(Review, review_id)
+        assert row is not None and (row.template_key, row.template_version) == ("standard", 1)
+        assert (await template_for_review(session, review_id)) == first == builtin("standard")
+
+
 async def test_a_late_joiners_first_row_keeps_its_cycles_version(db: async_sessionmaker) -> None:
     async with db.begin() as session:
         await start_cycle(session, "c-late", "loft")
