@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.templates import (
@@ -142,8 +143,14 @@ async def add_template(
         created_by=created_by,
         created_at=now,
     )
-    session.add(row)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # another writer may have taken it meanwhile
+            session.add(row)
+    except IntegrityError:
+        raise TemplateVersionTaken(
+            f"template {t.key} version {t.version} was just added by someone else and "
+            "never changes: reload it and send the next version"
+        ) from None
     return _stored(row, [*versions, t.version])
 
 
