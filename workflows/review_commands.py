@@ -234,6 +234,8 @@ class ReviewCommands(ReviewCore):
             self._s.correcting_signed = False
             self._s.signed_at = workflow.now()
         self._s.signed_off_at = workflow.now()
+        # The detail (the decision, no text) changed for running reviews without a patch:
+        # an event's detail is no command, so histories replay the same either way.
         self._record("signed_off", actor=cmd.actor.id, detail=cmd.decision.value)
         self._after_action_change()
         return await self._answer()
@@ -263,7 +265,8 @@ class ReviewCommands(ReviewCore):
             raise _impossible(f"this review has no action {cmd.action_id}")
         action = self._s.actions[cmd.action_id - 1]
         action.done_at = workflow.now()
-        # The action's number, never its title: the timeline is read by HR too.
+        # The action's number, never its title: the timeline is read by HR too. Changed for
+        # running reviews without a patch: an event's detail is no command, so replay holds.
         self._record("action_completed", actor=cmd.actor.id, detail=f"action {action.id}")
         self._after_action_change()
         return await self._answer()
