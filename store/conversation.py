@@ -288,6 +288,19 @@ def set_comment(row: SummaryVersion, comment: str, *, now: datetime) -> None:
     row.comment, row.commented_at = comment, now
 
 
+async def undecide(
+    session: AsyncSession,
+    review_id: str,
+    version: int,
+    comment: tuple[str | None, datetime | None],
+) -> None:
+    """The workflow refused a decision kept before it was sent: the row as it was."""
+    row = await session.get(SummaryVersion, (review_id, version), with_for_update=True)
+    if row is not None:
+        row.comment, row.commented_at = comment
+        row.decision = row.decided_at = None
+
+
 def decide(row: SummaryVersion, decision: str, *, now: datetime) -> None:
     if row.decided_at is None:
         row.decision, row.decided_at = decision, now

@@ -290,9 +290,13 @@ async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOu
     review as closed_unsigned; the cycle goes on. A version other than the current one is
     refused (409): the summary changed, reload it."""
     d = await conv.reader(ctx.session, review_id, ctx.me, "summary")
+    if ctx.me.id != d.review.employee_id:
+        raise Forbidden("only the employee signs off the summary", rule="actor")
     row = await texts.current_version(ctx.session, d.review)
     if body.version != (d.review.summary_version or 0) or row is None:
         raise Conflict(SUMMARY_CHANGED, rule="version")
+    if row.decided_at is not None and row.decision != body.decision.value:
+        raise Conflict(f"you have already decided on this version: {row.decision}", rule="phase")
     has_comment = body.comment is not None or bool(row.comment)
     cmd = SignOff(
         _actor(ctx.me),
@@ -301,13 +305,21 @@ async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOu
         version=body.version,
         digest=row.digest,
     )
+    # Decided first (the row locked), then sent: a comment written meanwhile finds the
+    # version decided and is refused, so no comment changes after signing. Refused, the
+    # row is as it was; a command that may still take effect leaves it decided.
+    before = (row.comment, row.commented_at, row.decision, row.decided_at)
+    if row.decided_at is None:
+        if body.comment is not None:
+            texts.set_comment(row, body.comment, now=ctx.now)
+        texts.decide(row, body.decision.value, now=ctx.now)
 
-    async def decide(session: AsyncSession, _: CommandResult) -> None:
-        signed = await texts.version_row(session, review_id, body.version, lock=True)
-        if signed is None:
-            return
-        if body.comment is not None and signed.decided_at is None:
-            texts.set_comment(signed, body.comment, now=ctx.now)
-        texts.decide(signed, body.decision.value, now=ctx.now)
-
-    return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd, decide)
+    try:
+        return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd)
+    except Unavailable:
+        raise
+    except ApiError:
+        if before[3] is None:
+            async with ctx.sessions.begin() as session:
+                await texts.undecide(session, review_id, body.version, before[:2])
+        raise
