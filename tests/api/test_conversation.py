@@ -505,6 +505,26 @@ async def test_declining_a_summary_from_before_versions_keeps_the_comment(walk: 
     assert (v0["decision"], v0["comment"]) == ("decline", "I disagree strongly")
 
 
+async def test_declining_a_correction_leaves_the_signed_version_standing(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
+    corrected = await summary(walk)
+    corrected["sections"] = {"summary": "A correction Kari does not accept."}
+    corrected["actions"] = [{**corrected["actions"][0], "number": 1}]  # type: ignore[index]
+    await walk.ok(await walk.summarise(corrected))
+    body = {"decision": "decline", "comment": "The first version was right."}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    assert (review["phase"], review["ended_at"]) == ("follow_up", None)
+    s = await walk.ok(await walk.get("/summary", EMPLOYEE.id))
+    assert (s["signed_version"], [v["decision"] for v in s["versions"]]) == (
+        1,
+        ["approve", "decline"],
+    )
+    done = await walk.ok(await walk.post("/actions/1/complete", MANAGER.id))
+    assert done["phase"] == "completed"
+
+
 async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
     walk: Walk,
 ) -> None:
