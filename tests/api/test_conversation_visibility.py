@@ -245,3 +245,23 @@ async def test_after_a_manager_change_the_new_manager_reads_and_the_old_one_lear
     assert new["versions"][0]["comment"] == "Kari's comment"
     seen = await walk.ok(await walk.get("", OTHER_MANAGER.id))
     assert seen["hms_categories"] == ["noise", "workload"]
+
+
+async def test_a_new_manager_before_the_meeting_prepares_and_the_employee_reads_theirs(
+    walk: Walk,
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(MANAGER.id, {"tasks": {"value": "Ola's note", "shared": True}})
+    await walk.submit(MANAGER.id)
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    change = ChangeManager(Actor(HR.id, is_hr=True), OTHER_MANAGER)
+    answer = await h.execute_update(ReviewWorkflow.change_manager, change)
+    await write_answer_then(walk.stack.sessions, answer, lambda _: asyncio.sleep(0))
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "shared with Ola", "shared": True}})
+    await walk.submit(EMPLOYEE.id)
+    await walk.prepare(OTHER_MANAGER.id, {"tasks": {"value": "The new manager's", "shared": True}})
+    review = await walk.submit(OTHER_MANAGER.id)
+    assert (review["employee_prepared"], review["manager_prepared"]) == (True, True)
+    kari = await walk.ok(await walk.get("/preparation", EMPLOYEE.id))
+    assert kari["other"]["author_id"] == OTHER_MANAGER.id
+    assert kari["other"]["answers"]["tasks"]["value"] == "The new manager's"
