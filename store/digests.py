@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from store.models import ActionItem, Employee, Review
+from store.queries import open_action
 
 
 @dataclass(frozen=True)
 class ActionLine:
-    title: str
+    """An action in a digest: whose and when, never its title (conversation text)."""
+
     owner_name: str
     due: date
 
@@ -30,7 +32,7 @@ class ManagerDigest:
 async def managers_with_news(session: AsyncSession, *, after: str, limit: int) -> list[str]:
     """Managers with a review to schedule or an open action, in id order after `after`."""
     scheduling = select(Review.manager_id.label("m")).where(Review.phase == "scheduling")
-    open_actions = select(ActionItem.manager_id.label("m")).where(ActionItem.done_at.is_(None))
+    open_actions = select(ActionItem.manager_id.label("m")).where(open_action())
     ids = union(scheduling, open_actions).subquery()
     q = select(ids.c.m).where(ids.c.m > after).order_by(ids.c.m).limit(limit)
     return list(await session.scalars(q))
@@ -48,12 +50,12 @@ async def digest_for(session: AsyncSession, manager_id: str, today: date) -> Man
     )
     owner = aliased(Employee)
     rows = await session.execute(
-        select(ActionItem.title, owner.name, ActionItem.due)
+        select(owner.name, ActionItem.due)
         .join(owner, owner.id == ActionItem.owner_id)
-        .where(ActionItem.manager_id == manager_id, ActionItem.done_at.is_(None))
+        .where(ActionItem.manager_id == manager_id, open_action())
         .order_by(ActionItem.due, ActionItem.id)
     )
-    lines = [ActionLine(title, name, due) for title, name, due in rows.tuples()]
+    lines = [ActionLine(name, due) for name, due in rows.tuples()]
     return ManagerDigest(
         manager=manager,
         to_schedule=list(to_schedule),
