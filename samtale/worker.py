@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 from pathlib import Path
@@ -12,8 +13,15 @@ from types import CodeType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import Success, WorkflowActivationCompletion
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import (
+    Worker,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import workflows
@@ -60,9 +68,82 @@ PURE_MODULES = (
     "workflows.calendar",
     "workflows.ids",
 )
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
 )
+
+
+class _OnFirstActivation(WorkflowInstance):
+    """A run's sandboxed instance, built when the run is first activated, in that
+    activation's thread. See `OffTheLoop`."""
+
+    _loops = threading.local()
+
+    def __init__(self, runner: WorkflowRunner, det: WorkflowInstanceDetails) -> None:
+        self._runner = runner
+        self._det = det
+        self._instance: WorkflowInstance | None = None
+
+    def _built(self) -> WorkflowInstance:
+        if self._instance is None:
+            try:
+                asyncio.get_running_loop()
+                self._instance = self._runner.create_instance(self._det)
+            except RuntimeError:  # a workflow task thread: set-up wants a running loop
+                loop = getattr(self._loops, "loop", None)
+                if loop is None:
+                    loop = self._loops.loop = asyncio.new_event_loop()
+                self._instance = loop.run_until_complete(self._build())
+        return self._instance
+
+    async def _build(self) -> WorkflowInstance:
+        return self._runner.create_instance(self._det)
+
+    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+        if self._instance is None and all(j.HasField("remove_from_cache") for j in act.jobs):
+            # Evicted before it ever ran (its first task failed): nothing to tear down.
+            return WorkflowActivationCompletion(run_id=act.run_id, successful=Success())
+        return self._built().activate(act)
+
+    def get_serialization_context(self, command_info: Any) -> Any:
+        return self._built().get_serialization_context(command_info)
+
+    def get_external_store_context(self, command_info: Any) -> Any:
+        return self._built().get_external_store_context(command_info)
+
+    def get_info(self) -> Any:
+        return self._det.info
+
+    def get_thread_id(self) -> int | None:
+        return None if self._instance is None else self._instance.get_thread_id()
+
+
+class OffTheLoop(WorkflowRunner):
+    """The sandbox, built off the worker's event loop.
+
+    The SDK creates a run's instance on the worker's event loop thread. A sandboxed one
+    takes milliseconds (the run imports the workflow definitions afresh and the SDK
+    checks the class again), and meanwhile the loop stands still: every RPC, activity
+    and other workflow's dispatch waits (at a kickoff, the start calls of the next
+    reviews). This builds the very same sandbox on the run's first activation, in the
+    workflow task thread the activation runs in anyway."""
+
+    def __init__(self, runner: WorkflowRunner) -> None:
+        self.runner = runner
+
+    def prepare_workflow(self, defn: Any) -> None:
+        self.runner.prepare_workflow(defn)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        return _OnFirstActivation(self.runner, det)
+
+    def set_worker_level_failure_exception_types(
+        self, types: Sequence[type[BaseException]]
+    ) -> None:
+        self.runner.set_worker_level_failure_exception_types(types)
+
+
+WORKFLOW_RUNNER = OffTheLoop(SANDBOX)
 
 
 class _CompiledOnce(SourceFileLoader):

@@ -2,7 +2,8 @@
 sends HR a weekly digest of what is slipping, and lives until the window closes or HR
 cancels the cycle; then it keeps the figures."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for
+# every run, and the SDK would parse every string annotation of a handler again each time.
 
 from datetime import date, datetime, timedelta
 

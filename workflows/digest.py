@@ -1,6 +1,7 @@
 """ManagerDigestWorkflow: started weekly by a Temporal Schedule, sends every manager's digest."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for
+# every run, and the SDK would parse every string annotation of a handler again each time.
 
 from datetime import timedelta
 

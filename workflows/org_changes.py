@@ -5,7 +5,8 @@ starts this; the activity pages through the changes with heartbeats, so a change
 of thousands survives a worker restart and nothing is applied twice.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for
+# every run, and the SDK would parse every string annotation of a handler again each time.
 
 from datetime import timedelta
 

@@ -12,7 +12,8 @@ The workflow's name, its updates' names and its activities' are part of every sa
 history: they stay, however the code is arranged.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for
+# every run, and the SDK would parse every string annotation of a handler again each time.
 
 import asyncio
 from dataclasses import dataclass
@@ -33,8 +34,6 @@ from workflows.review_core import (
 # The pure modules pass through the sandbox: they are deterministic, and the
 # contracts' datetime fields must be the real datetime class for the converter.
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
-    from activities.readmodel import ReadModelActivities
     from workflows.calendar import OSLO
     from workflows.contracts import (
         TERMINAL_PHASES,
@@ -58,6 +57,11 @@ __all__ = [
 ]
 
 PERMANENT_EMAIL_FAILURE = "PermanentEmailFailure"  # see activities/email.py
+# The activities by name (activities/email.py, activities/readmodel.py; the names are in
+# every saved history): importing their classes here would import their modules into
+# every run's sandbox too.
+SEND_EMAIL = "send_email"
+SYNC_REVIEW = "sync_review"
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -203,8 +207,8 @@ class ReviewWorkflow(ReviewCommands):
             # turn in the queue, not inside its one-minute attempt.
             queue = email_task_queue(queue)
         try:
-            await workflow.execute_activity_method(
-                EmailActivities.send_email,
+            await workflow.execute_activity(
+                SEND_EMAIL,
                 req,
                 task_queue=queue,
                 start_to_close_timeout=timedelta(minutes=1),
@@ -271,8 +275,8 @@ class ReviewWorkflow(ReviewCommands):
         sync = ReviewSync(state=self._s, events=events)
         retry = SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY
         try:
-            await workflow.execute_activity_method(
-                ReadModelActivities.sync_review,
+            await workflow.execute_activity(
+                SYNC_REVIEW,
                 sync,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=retry,

@@ -6,7 +6,8 @@ it never re-checks, and where it finds something the validator should have made
 impossible it fails the update (non-retryable), never the workflow task.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for
+# every run, and the SDK would parse every string annotation of a handler again each time.
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError

@@ -5,7 +5,8 @@ may queue an email; the loop in workflows/review.py persists and mails what thes
 leave behind, and the commands in workflows/review_commands.py answer with them.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sandbox imports this module afresh for
+# every run, and the SDK would parse every string annotation of a handler again each time.
 
 import asyncio
 from datetime import date

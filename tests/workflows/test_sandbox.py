@@ -15,10 +15,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.email import EmailActivities
+from activities.readmodel import ReadModelActivities
 from samtale.worker import WORKFLOW_RUNNER
+from workflows import review
 
 PROBE = "workflows.sandbox_probe"
 # A workflow that calls each forbidden function and says, per call, whether it was refused.
@@ -99,3 +103,14 @@ async def test_a_workflow_calling_forbidden_functions_is_refused_each_call(
         name: "RestrictedWorkflowAccessError"
         for name in ("datetime.now", "time.time", "random.random", "uuid.uuid4", "open")
     }
+
+
+def test_the_review_schedules_its_activities_by_their_own_names() -> None:
+    """The review names its activities instead of importing their modules into every run's
+    sandbox (workflows/review.py): the names must stay the ones the activities register."""
+    assert activity._Definition.must_from_callable(EmailActivities.send_email).name == (
+        review.SEND_EMAIL
+    )
+    assert activity._Definition.must_from_callable(ReadModelActivities.sync_review).name == (
+        review.SYNC_REVIEW
+    )
