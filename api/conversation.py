@@ -28,7 +28,7 @@ from store.models import Employee, Preparation
 from store.queries import ReviewDetail, review_detail
 from workflows import rules
 from workflows.contracts import HmsFlag, HmsResolution, NewAction
-from workflows.review_checks import unresolved_hms
+from workflows.review_checks import EMPTY_SUMMARY, unresolved_hms
 
 SCALE = range(1, 11)
 
@@ -194,6 +194,8 @@ def checked_summary(
         for a in body.actions
     ]
     sections = {k: v.strip() for k, v in body.sections.items() if v.strip()}
+    if not sections and not actions:
+        raise Unprocessable(EMPTY_SUMMARY, rule="R8")
     return CheckedSummary(sections, actions, hms, answers)
 
 

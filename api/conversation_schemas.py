@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas import Day, Id, OsloDatetime, Strict
 from workflows.contracts import ActionKind, Decision
@@ -85,7 +85,10 @@ class CarriedActionOut(BaseModel):
 
     review_id: str
     number: int
-    title: str
+    title: str | None = Field(
+        description="the employee and that review's manager only; null for a manager who "
+        "took over since"
+    )
     owner_id: str
     due: Day
     done_at: OsloDatetime | None
@@ -186,16 +189,25 @@ class SummaryOut(BaseModel):
     versions: list[SummaryVersionOut]
 
 
+# A comment says something: blank is no comment (stripped, then at least one character).
+Comment = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SECTION_MAX)
+]
+
+
 class CommentIn(Strict):
-    comment: str = Field(min_length=1, max_length=SECTION_MAX)
+    comment: Comment
 
 
 class SignOffIn(Strict):
+    version: int = Field(
+        ge=0,
+        description="the summary version you read and sign (GET /reviews/{id}/summary, "
+        "current_version): if the manager wrote another since, you are told to reload (409)",
+    )
     decision: Decision = Field(
         default=Decision.APPROVE,
         description="approve; disagree (signed, with a comment); decline (not signed, with a "
         "comment: the review closes as closed_unsigned)",
     )
-    comment: str | None = Field(
-        default=None, min_length=1, max_length=SECTION_MAX, description="saved as your comment"
-    )
+    comment: Comment | None = Field(default=None, description="saved as your comment")

@@ -25,7 +25,10 @@ from api.schemas import (
 from store.models import ActionItem, Employee, SummaryVersion
 from store.queries import ReviewDetail
 from workflows.calendar import OSLO
+from workflows.contracts import TERMINAL_PHASES
 from workflows.rules import meeting_warnings
+
+ENDED = frozenset(p.value for p in TERMINAL_PHASES)
 
 
 def oslo_today(now: datetime) -> date:
@@ -39,7 +42,9 @@ PRIVATE_DETAIL = frozenset({"action_completed"})
 PRIVATE_SUBJECT = frozenset({"action_due_soon", "action_overdue"})
 
 
-def action_out(a: ActionItem, today: date, *, titled: bool = True) -> ActionOut:
+def action_out(
+    a: ActionItem, today: date, *, titled: bool = True, ended: bool = False
+) -> ActionOut:
     return ActionOut(
         review_id=a.review_id,
         number=a.number,
@@ -49,7 +54,7 @@ def action_out(a: ActionItem, today: date, *, titled: bool = True) -> ActionOut:
         manager_id=a.manager_id,
         due=a.due,
         done_at=a.done_at,
-        overdue=a.done_at is None and a.due < today,
+        overdue=not ended and a.done_at is None and a.due < today,
     )
 
 
@@ -65,18 +70,30 @@ def can_see_detail(viewer: Employee, d: ReviewDetail) -> bool:
     )
 
 
-def counts(actions: Sequence[ActionItem], today: date) -> ActionCounts:
+def counts(actions: Sequence[ActionItem], today: date, *, ended: bool = False) -> ActionCounts:
+    """An ended review's undone actions are never overdue: nobody can complete them."""
     return ActionCounts(
         total=len(actions),
         done=sum(1 for a in actions if a.done_at is not None),
-        overdue=sum(1 for a in actions if a.done_at is None and a.due < today),
+        overdue=0 if ended else sum(1 for a in actions if a.done_at is None and a.due < today),
         by_kind=dict(Counter(a.kind or "other" for a in actions)),
     )
+
+
+def hms_categories(d: ReviewDetail, participant: bool) -> list[str]:
+    """The categories of the HMS items flagged for follow-up. Preparation is blind: to the
+    two people in the review a flag is part of the other's preparation, so they see them
+    once both have submitted; HR and the manager's manager see them as facts at once."""
+    r = d.review
+    if participant and not (r.employee_prepared and r.manager_prepared):
+        return []
+    return [c for c in (r.hms_categories or "").split(",") if c]
 
 
 def review_out(d: ReviewDetail, viewer: Employee, now: datetime) -> ReviewOut:
     r = d.review
     participant = viewer.id in (r.employee_id, r.manager_id)
+    ended = r.phase in ENDED
     meeting = None
     if r.meeting_start is not None:
         meeting = MeetingOut(
@@ -105,12 +122,12 @@ def review_out(d: ReviewDetail, viewer: Employee, now: datetime) -> ReviewOut:
         summary=r.summary if participant else None,
         summary_version=r.summary_version or 0,
         decision=r.decision,
-        action_counts=counts(d.actions, today),
-        hms_categories=[c for c in (r.hms_categories or "").split(",") if c],
+        action_counts=counts(d.actions, today, ended=ended),
+        hms_categories=hms_categories(d, participant),
         signed_off_at=r.signed_off_at,
         ended_at=r.ended_at,
         cancel_reason=r.cancel_reason,
-        actions=[action_out(a, today, titled=participant) for a in d.actions],
+        actions=[action_out(a, today, titled=participant, ended=ended) for a in d.actions],
         timeline=[
             EventOut(
                 at=e.at,

@@ -68,18 +68,18 @@ async def save_draft(
     return p
 
 
-async def mark_submitted(
-    session: AsyncSession,
-    *,
-    review_id: str,
-    author_id: str,
-    answers: dict[str, dict[str, Any]],
-    digest: str,
-    salt: str,
-    now: datetime,
-) -> None:
-    """Freeze the answers whose digest the workflow accepted (none if the author submitted
-    without a draft). Run again by a retry, it changes nothing."""
+def content_of(p: Preparation) -> dict[str, Any]:
+    """What a preparation's digest is of: its answers and the feedback tick."""
+    return {"answers": answers_of(p), "feedback_in_summary": bool(p.feedback_in_summary)}
+
+
+async def pending_submission(
+    session: AsyncSession, *, review_id: str, author_id: str, now: datetime
+) -> Preparation:
+    """The author's preparation as it is being submitted: digested under a new salt and
+    frozen before the workflow is told (a digest set, not yet submitted: pending), so that
+    what the workflow accepts is exactly what is kept, whatever fails after. A pending or
+    submitted preparation is returned as it stands: a retry sends the same digest again."""
     p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
     if p is None:
         p = Preparation(
@@ -90,9 +90,34 @@ async def mark_submitted(
             updated_at=now,
         )
         session.add(p)
-    if p.submitted_at is None:
-        p.answers = json.dumps(answers, ensure_ascii=False)
-        p.submitted_at, p.digest, p.salt = now, digest, salt
+    if p.digest is None:
+        p.salt = new_salt()
+        p.digest = digest(content_of(p), p.salt)
+    await session.flush()
+    return p
+
+
+async def mark_submitted(
+    session: AsyncSession, *, review_id: str, author_id: str, digest: str, now: datetime
+) -> None:
+    """The workflow accepted the pending preparation of this digest: it is submitted. Run
+    again by a retry, it changes nothing."""
+    p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
+    if p is not None and p.submitted_at is None and p.digest == digest:
+        p.submitted_at = now
+
+
+async def withdraw_pending(
+    session: AsyncSession, *, review_id: str, author_id: str, digest: str
+) -> None:
+    """The workflow refused the pending preparation of this digest: a draft again."""
+    p = await session.get(Preparation, (review_id, author_id), with_for_update=True)
+    if p is not None and p.submitted_at is None and p.digest == digest:
+        p.digest = p.salt = None
+
+
+def pending(p: Preparation | None) -> bool:
+    return p is not None and p.submitted_at is None and p.digest is not None
 
 
 def submitted(p: Preparation | None) -> bool:
@@ -186,11 +211,50 @@ async def has_version(session: AsyncSession, review_id: str, version: int) -> bo
     return await session.get(SummaryVersion, (review_id, version)) is not None
 
 
-async def current_version(session: AsyncSession, review_id: str) -> SummaryVersion | None:
-    reached = await session.scalar(select(Review.summary_version).where(Review.id == review_id))
-    if not reached:
-        return None
-    return await session.get(SummaryVersion, (review_id, reached), with_for_update=True)
+async def current_version(session: AsyncSession, review: Review) -> SummaryVersion | None:
+    """The row of the version the review holds now, locked for the caller's change. A
+    summary from before versions (one text in the review's row, version 0) gets its row
+    here, so that the employee's comment and decision are kept as for any other."""
+    row = await session.get(
+        SummaryVersion, (review.id, review.summary_version or 0), with_for_update=True
+    )
+    if row is None and not review.summary_version and review.summary:
+        row = await _version_zero(session, review)
+    return row
+
+
+async def _version_zero(session: AsyncSession, review: Review) -> SummaryVersion:
+    """Version 0: the text from before versions, as its only section. Its empty digest and
+    salt say it predates versions (the workflow holds no digest of it either)."""
+    items = await session.scalars(
+        select(ActionItem).where(ActionItem.review_id == review.id).order_by(ActionItem.number)
+    )
+    actions = [
+        SummaryAction(a.number, a.title or "", a.owner_id, a.due, a.kind or "other").as_json()
+        for a in items
+    ]
+    row = SummaryVersion(
+        review_id=review.id,
+        version=0,
+        sections=json.dumps({"summary": review.summary}, ensure_ascii=False),
+        actions=json.dumps(actions, ensure_ascii=False),
+        hms="[]",
+        digest="",
+        salt="",
+        created_by=review.manager_id,
+        created_at=review.updated_at,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def version_row(
+    session: AsyncSession, review_id: str, version: int, *, lock: bool = False
+) -> SummaryVersion | None:
+    """One version's row (version 0: a summary from before versions, see
+    ensure_version_zero)."""
+    return await session.get(SummaryVersion, (review_id, version), with_for_update=lock)
 
 
 def set_comment(row: SummaryVersion, comment: str, *, now: datetime) -> None:
@@ -205,27 +269,39 @@ def decide(row: SummaryVersion, decision: str, *, now: datetime) -> None:
 # ---- carry-over ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Carried:
+    """The previous review's agreed actions, and who held that review (its titles are that
+    review's text: its employee and its manager read them, a manager who took over since
+    sees each action's number, due date and status only)."""
+
+    manager_id: str | None
+    actions: list[ActionItem]
+
+
 async def last_cycles_actions(
     session: AsyncSession, *, employee_id: str, before_review: str
-) -> list[ActionItem]:
+) -> Carried:
     """The actions agreed in the employee's previous review (the latest started before this
     one), for the preparation's "follow-up of last conversation"."""
     this = await session.get(Review, before_review)
     if this is None:
-        return []
-    previous = await session.scalar(
-        select(Review.id)
-        .where(
-            Review.employee_id == employee_id,
-            Review.id != before_review,
-            Review.started_at < this.started_at,
+        return Carried(None, [])
+    previous = (
+        await session.execute(
+            select(Review.id, Review.manager_id)
+            .where(
+                Review.employee_id == employee_id,
+                Review.id != before_review,
+                Review.started_at < this.started_at,
+            )
+            .order_by(Review.started_at.desc())
+            .limit(1)
         )
-        .order_by(Review.started_at.desc())
-        .limit(1)
-    )
+    ).first()
     if previous is None:
-        return []
+        return Carried(None, [])
     rows = await session.scalars(
-        select(ActionItem).where(ActionItem.review_id == previous).order_by(ActionItem.number)
+        select(ActionItem).where(ActionItem.review_id == previous.id).order_by(ActionItem.number)
     )
-    return list(rows)
+    return Carried(previous.manager_id, list(rows))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from store.models import ActionItem, Employee, Review
+from store.queries import open_action
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class ManagerDigest:
 async def managers_with_news(session: AsyncSession, *, after: str, limit: int) -> list[str]:
     """Managers with a review to schedule or an open action, in id order after `after`."""
     scheduling = select(Review.manager_id.label("m")).where(Review.phase == "scheduling")
-    open_actions = select(ActionItem.manager_id.label("m")).where(ActionItem.done_at.is_(None))
+    open_actions = select(ActionItem.manager_id.label("m")).where(open_action())
     ids = union(scheduling, open_actions).subquery()
     q = select(ids.c.m).where(ids.c.m > after).order_by(ids.c.m).limit(limit)
     return list(await session.scalars(q))
@@ -50,7 +51,7 @@ async def digest_for(session: AsyncSession, manager_id: str, today: date) -> Man
     rows = await session.execute(
         select(ActionItem.title, owner.name, ActionItem.due)
         .join(owner, owner.id == ActionItem.owner_id)
-        .where(ActionItem.manager_id == manager_id, ActionItem.done_at.is_(None))
+        .where(ActionItem.manager_id == manager_id, open_action())
         .order_by(ActionItem.due, ActionItem.id)
     )
     lines = [ActionLine(title, name, due) for title, name, due in rows.tuples()]

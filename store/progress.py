@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import tallies
 from store.models import ActionItem, Employee, OrgUnit, Review
+from store.queries import ENDED_PHASES
 from workflows.contracts import Phase, Policy
 
 PHASES = [p.value for p in Phase]
@@ -128,6 +129,7 @@ async def slipping_by_manager(
         .where(
             Review.cycle_id == cycle_id,
             ActionItem.done_at.is_(None),
+            Review.phase.not_in(ENDED_PHASES),  # an ended review's actions are not slipping
             ActionItem.due < cut.action_due,
         )
         .group_by(Review.manager_id)

@@ -7,13 +7,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from store.cycles import policy_of, units_under
 from store.models import ActionItem, Cycle, Employee, OrgUnit, Review, ReviewEvent, SentEmail
-from workflows.contracts import Policy
+from workflows.contracts import TERMINAL_PHASES, Policy
+
+ENDED_PHASES = sorted(p.value for p in TERMINAL_PHASES)
+
+
+def open_action() -> ColumnElement[bool]:
+    """An action still to do: not done, in a review that has not ended. A declined or
+    cancelled review's actions were never signed (or no longer run): nobody can complete
+    them, so they are neither open nor overdue anywhere (lists, digests, tallies)."""
+    running = select(Review.id).where(Review.phase.not_in(ENDED_PHASES))
+    return and_(ActionItem.done_at.is_(None), ActionItem.review_id.in_(running))
 
 
 @dataclass(frozen=True)
@@ -139,9 +149,9 @@ async def list_actions(
     if owner_id is not None:
         q = q.where(ActionItem.owner_id == owner_id)
     if status is ActionStatus.OPEN:
-        q = q.where(ActionItem.done_at.is_(None))
+        q = q.where(open_action())
     elif status is ActionStatus.OVERDUE:
-        q = q.where(ActionItem.done_at.is_(None), ActionItem.due < today)
+        q = q.where(open_action(), ActionItem.due < today)
     elif status is ActionStatus.DONE:
         q = q.where(ActionItem.done_at.is_not(None))
     total = await session.scalar(select(func.count()).select_from(q.subquery()))

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import ActionItem, OrgUnit, PhaseTally, Review, SlipTally
 from workflows.calendar import OSLO
-from workflows.contracts import Phase, Policy
+from workflows.contracts import TERMINAL_PHASES, Phase, Policy
 from workflows.rules import local_moment
 
 WHOLE_CYCLE = ""  # the unit id of the row every review counts in
@@ -36,6 +36,7 @@ WHOLE_CYCLE = ""  # the unit id of the row every review counts in
 SCHEDULING_SINCE = "scheduling_since"  # a review waiting to be scheduled, since that day
 MEETING_DAY = "meeting_day"  # a meeting held on that day whose summary is not written
 ACTION_DUE = "action_due"  # an open action due that day
+_ENDED = frozenset(p.value for p in TERMINAL_PHASES)  # no action of theirs comes due
 
 # (what, day): a phase has no day; a slip item always has one.
 Key = tuple[str, date | None]
@@ -66,8 +67,9 @@ def counted(facts: Facts | None) -> Delta:
         out[(SCHEDULING_SINCE, oslo_day(facts.phase_since))] += 1
     if facts.phase == Phase.AWAITING_SUMMARY.value and facts.meeting_start is not None:
         out[(MEETING_DAY, oslo_day(facts.meeting_start))] += 1
-    for due in facts.open_actions_due:
-        out[(ACTION_DUE, due)] += 1
+    if facts.phase not in _ENDED:  # a declined or cancelled review's actions never come due
+        for due in facts.open_actions_due:
+            out[(ACTION_DUE, due)] += 1
     return out
 
 
@@ -275,7 +277,7 @@ async def open_dues(
     rows = await session.execute(
         select(ActionItem.review_id, ActionItem.due)
         .join(Review, Review.id == ActionItem.review_id)
-        .where(ActionItem.done_at.is_(None), *where)
+        .where(ActionItem.done_at.is_(None), Review.phase.not_in(sorted(_ENDED)), *where)
     )
     for review_id, due in rows.tuples():
         dues[review_id].append(due)

@@ -208,6 +208,8 @@ class SubmitSummary:
     version: int = 0  # 0: a summary from before versions (its text is `summary`)
     digest: str = ""
     hms: list[HmsResolution] = field(default_factory=list)
+    # A version has text in at least one section (the text itself is in the database).
+    written: bool = True
 
 
 class Decision(StrEnum):
@@ -221,6 +223,10 @@ class SignOff:
     actor: Actor
     decision: Decision = Decision.APPROVE
     has_comment: bool = False  # the comment itself is in the database
+    # The summary version the employee read, and its digest: signing another is refused.
+    # None: a sign-off from before versions were signed (saved histories).
+    version: int | None = None
+    digest: str = ""
 
 
 @dataclass

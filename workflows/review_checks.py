@@ -80,6 +80,9 @@ def accept(s: ReviewState, cmd: Accept) -> None:
     rules.require_phase(s, [Phase.INVITED], "accept the invitation")
 
 
+ALREADY_SUBMITTED = "submitted"  # the rule of refusing a preparation submitted before
+
+
 def preparation(s: ReviewState, cmd: SubmitPreparation) -> None:
     what = "submit preparation"
     rules.require_actor(
@@ -89,7 +92,7 @@ def preparation(s: ReviewState, cmd: SubmitPreparation) -> None:
     if cmd.digest:  # a frozen preparation (before those, submitting again was harmless)
         done = s.employee_prepared if cmd.actor.id == s.employee.id else s.manager_prepared
         if done:
-            raise rules.WrongPhase("phase", "your preparation is already submitted")
+            raise rules.WrongPhase(ALREADY_SUBMITTED, "your preparation is already submitted")
 
 
 def outcome(s: ReviewState, cmd: RecordOutcome) -> None:
@@ -120,6 +123,8 @@ def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
             )
         if not cmd.digest:
             raise rules.Refusal("R8", "a summary version needs its content's digest")
+        if not cmd.written and not cmd.actions:
+            raise rules.Refusal("R8", EMPTY_SUMMARY)
     _actions(s, cmd.actions, now=now, titled=cmd.version == 0)
     missing = unresolved_hms(s.flagged, cmd.hms, actions=len(cmd.actions))
     if missing:
@@ -130,6 +135,7 @@ def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
         )
 
 
+EMPTY_SUMMARY = "the summary must not be empty: write a section or agree an action"
 SUMMARY_PHASES = (Phase.AWAITING_SUMMARY, Phase.AWAITING_SIGNOFF, Phase.FOLLOW_UP)
 
 
@@ -187,9 +193,17 @@ def unresolved_hms(
     return [f.item_key for f in flagged if f.item_key not in answered]
 
 
+SUMMARY_CHANGED = "the summary changed since you read it: reload it and sign again"
+
+
 def sign_off(s: ReviewState, cmd: SignOff) -> None:
     rules.require_actor(cmd.actor, [s.employee.id], "the employee", "sign off the summary")
     rules.require_phase(s, [Phase.AWAITING_SIGNOFF], "sign off the summary")
+    if cmd.version is not None and (cmd.version, cmd.digest) != (
+        s.summary_version,
+        s.summary_digest,
+    ):
+        raise rules.WrongPhase("version", SUMMARY_CHANGED)
     if cmd.decision is not Decision.APPROVE and not cmd.has_comment:
         verb = "sign with disagreement" if cmd.decision is Decision.DISAGREE else "decline"
         raise rules.Refusal("comment", f"to {verb}, write a comment saying why")

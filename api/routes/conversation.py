@@ -5,9 +5,9 @@ a command tells the review's workflow facts only (api/conversation.py says which
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import conversation as conv
@@ -25,7 +25,7 @@ from api.conversation_schemas import (
     SummaryOut,
 )
 from api.deps import CurrentUser, NowDep, SessionDep
-from api.errors import Conflict, Forbidden
+from api.errors import ApiError, Conflict, Forbidden, Unavailable
 from api.reviews_view import oslo_today, summary_out
 from api.schemas import ReviewId, ReviewOut
 from store import conversation as texts
@@ -40,6 +40,7 @@ from workflows.contracts import (
     SubmitSummary,
 )
 from workflows.review import ReviewWorkflow
+from workflows.review_checks import ALREADY_SUBMITTED, SUMMARY_CHANGED
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 DRAFT_PHASES = ("scheduling", "invited", "preparing")
@@ -77,6 +78,12 @@ async def save_preparation(
     mine = (await texts.preparations(session, review_id)).get(me.id)
     if texts.submitted(mine):
         raise Conflict("your preparation is submitted and no longer changes", rule="phase")
+    if texts.pending(mine):
+        raise Conflict(
+            "your preparation is being submitted and no longer changes: submit again to "
+            "learn whether it went through",
+            rule="submitted",
+        )
     t = await template_for_review(session, review_id)
     answers = conv.checked_answers(t, body)
     feedback = body.feedback_in_summary and me.id == d.review.employee_id
@@ -105,28 +112,40 @@ async def submit_preparation_as_before(review_id: ReviewId, ctx: CtxDep) -> Revi
 
 
 async def _submit(review_id: str, ctx: CtxDep) -> ReviewOut:
+    """The preparation is made pending first (digested and frozen in the database), then
+    the workflow is told its digest; a retry re-reads that pending row and sends the same.
+    Refused, it is a draft again, unless the refusal says the workflow already has it."""
     await conv.reader(ctx.session, review_id, ctx.me, "preparation")
     t = await template_for_review(ctx.session, review_id)
-    mine = (await texts.preparations(ctx.session, review_id)).get(ctx.me.id)
-    answers = texts.answers_of(mine)
-    salt = texts.new_salt()
-    feedback = bool(mine and mine.feedback_in_summary)
-    digest = texts.digest({"answers": answers, "feedback_in_summary": feedback}, salt)
-    cmd = SubmitPreparation(_actor(ctx.me), digest=digest, flagged=conv.flags_of(t, answers))
+    p = await texts.pending_submission(
+        ctx.session, review_id=review_id, author_id=ctx.me.id, now=ctx.now
+    )
+    digest = p.digest or ""
+    flagged = conv.flags_of(t, texts.answers_of(p))
+    cmd = SubmitPreparation(_actor(ctx.me), digest=digest, flagged=flagged)
 
-    async def freeze(session: AsyncSession, _: CommandResult) -> None:
-        # What was digested is what is frozen, even if a draft was saved meanwhile.
+    async def mark(session: AsyncSession) -> None:
         await texts.mark_submitted(
-            session,
-            review_id=review_id,
-            author_id=ctx.me.id,
-            answers=answers,
-            digest=digest,
-            salt=salt,
-            now=ctx.now,
+            session, review_id=review_id, author_id=ctx.me.id, digest=digest, now=ctx.now
         )
 
-    return await run_command(ctx, review_id, ReviewWorkflow.submit_preparation, cmd, freeze)
+    async def freeze(session: AsyncSession, _: CommandResult) -> None:
+        await mark(session)
+
+    try:
+        return await run_command(ctx, review_id, ReviewWorkflow.submit_preparation, cmd, freeze)
+    except Unavailable:
+        raise  # it may have taken effect: the row stays pending for the retry
+    except ApiError as e:
+        async with ctx.sessions.begin() as session:
+            if e.rule == ALREADY_SUBMITTED:
+                # Accepted before, its database write lost: what it accepted is this row.
+                await mark(session)
+            else:
+                await texts.withdraw_pending(
+                    session, review_id=review_id, author_id=ctx.me.id, digest=digest
+                )
+        raise
 
 
 async def _preparation_out(
@@ -147,6 +166,8 @@ async def _preparation_out(
     carried = await texts.last_cycles_actions(
         session, employee_id=d.review.employee_id, before_review=d.review.id
     )
+    # The earlier review's text (titles) only to those who could read that review.
+    titled = me.id in (d.review.employee_id, carried.manager_id)
     return PreparationOut(
         review_id=d.review.id,
         template_key=t.key,
@@ -163,13 +184,13 @@ async def _preparation_out(
             CarriedActionOut(
                 review_id=a.review_id,
                 number=a.number,
-                title=a.title,
+                title=a.title if titled else None,
                 owner_id=a.owner_id,
                 due=a.due,
                 done_at=a.done_at,
                 status="done" if a.done_at else "overdue" if a.due < today else "open",
             )
-            for a in carried
+            for a in carried.actions
         ],
     )
 
@@ -207,7 +228,12 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
     }
     digest = texts.digest(content, salt)
     cmd = SubmitSummary(
-        _actor(ctx.me), actions=checked.actions, version=version, digest=digest, hms=checked.hms
+        _actor(ctx.me),
+        actions=checked.actions,
+        version=version,
+        digest=digest,
+        hms=checked.hms,
+        written=bool(checked.sections),
     )
 
     async def keep(session: AsyncSession, answer: CommandResult) -> None:
@@ -259,33 +285,39 @@ async def comment(
     d = await conv.reader(session, review_id, me, "summary")
     if me.id != d.review.employee_id:
         raise Forbidden("only the employee writes their comment on the summary", rule="actor")
-    current = await texts.current_version(session, review_id)
+    current = await texts.current_version(session, d.review)
     if d.review.phase != "awaiting_signoff" or current is None or current.decided_at:
         raise Conflict("there is no summary awaiting your signature", rule="phase")
-    texts.set_comment(current, body.comment.strip(), now=now)
+    texts.set_comment(current, body.comment, now=now)
     await session.flush()
     return summary_out(d, await texts.versions(session, review_id))
 
 
 @router.post("/{review_id}/signoff", response_model=ReviewOut)
-async def signoff(
-    review_id: ReviewId, ctx: CtxDep, body: Annotated[SignOffIn | None, Body()] = None
-) -> ReviewOut:
-    """Approve the summary, sign it with disagreement, or decline to sign (employee; the
-    last two need a comment, given here or before). Declining closes the review as
-    closed_unsigned; the cycle goes on."""
-    body = body or SignOffIn()
-    await conv.reader(ctx.session, review_id, ctx.me, "summary")
-    current = await texts.current_version(ctx.session, review_id)
-    has_comment = bool(body.comment) or bool(current and current.comment)
-    cmd = SignOff(_actor(ctx.me), decision=body.decision, has_comment=has_comment)
+async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOut:
+    """Approve the summary version you read, sign it with disagreement, or decline to sign
+    (employee; the last two need a comment, given here or before). Declining closes the
+    review as closed_unsigned; the cycle goes on. A version other than the current one is
+    refused (409): the summary changed, reload it."""
+    d = await conv.reader(ctx.session, review_id, ctx.me, "summary")
+    row = await texts.current_version(ctx.session, d.review)
+    if body.version != (d.review.summary_version or 0) or row is None:
+        raise Conflict(SUMMARY_CHANGED, rule="version")
+    has_comment = body.comment is not None or bool(row.comment)
+    cmd = SignOff(
+        _actor(ctx.me),
+        decision=body.decision,
+        has_comment=has_comment,
+        version=body.version,
+        digest=row.digest,
+    )
 
     async def decide(session: AsyncSession, _: CommandResult) -> None:
-        row = await texts.current_version(session, review_id)
-        if row is None:
-            return  # a summary from before versions: the decision is the review's
-        if body.comment and row.decided_at is None:
-            texts.set_comment(row, body.comment.strip(), now=ctx.now)
-        texts.decide(row, body.decision.value, now=ctx.now)
+        signed = await texts.version_row(session, review_id, body.version, lock=True)
+        if signed is None:
+            return
+        if body.comment is not None and signed.decided_at is None:
+            texts.set_comment(signed, body.comment, now=ctx.now)
+        texts.decide(signed, body.decision.value, now=ctx.now)
 
     return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd, decide)

@@ -4,13 +4,24 @@ and decision; a signed version never changes, a correction is signed again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
+from store import conversation as texts
+from store.digests import digest_for, managers_with_news
+from store.models import Preparation
+from store.progress import slipping_by_manager
+from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
 from tests.factories import EMPLOYEE, HR, MANAGER
+from workflows.contracts import Actor, Policy, SignOff, SubmitSummary
+from workflows.review import ReviewWorkflow
 
 __all__ = ["walk"]
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -115,12 +126,88 @@ async def test_a_submitted_preparation_no_longer_changes(walk: Walk) -> None:
     assert r.status_code == 409, r.text
 
 
+async def stored_preparation(walk: Walk, author_id: str) -> Preparation:
+    async with walk.stack.sessions() as session:
+        p = await session.get(Preparation, (walk.review_id, author_id))
+    assert p is not None
+    return p
+
+
+async def the_workflows_digest(walk: Walk) -> str:
+    state = await walk.env.client.get_workflow_handle(walk.review_id).query(ReviewWorkflow.state)
+    return state.employee_prep_digest
+
+
+async def test_the_kept_preparation_is_exactly_what_the_workflow_has_the_digest_of(
+    walk: Walk,
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "mine", "shared": True}})
+    await walk.submit(EMPLOYEE.id)
+    p = await stored_preparation(walk, EMPLOYEE.id)
+    assert p.salt and texts.digest(texts.content_of(p), p.salt) == await the_workflows_digest(walk)
+
+
+def the_database_fails_once_submitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workflow accepts the preparation; the write that says so then fails."""
+
+    async def down(*_: object, **__: object) -> None:
+        raise OperationalError("UPDATE preparations", {}, Exception("database down"))
+
+    monkeypatch.setattr(texts, "mark_submitted", down)
+
+
+async def test_a_preparation_accepted_while_the_database_fails_is_frozen_and_a_retry_finishes_it(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "first", "shared": True}})
+    with monkeypatch.context() as m:
+        the_database_fails_once_submitted(m)
+        r = await walk.post("/preparation/submit", EMPLOYEE.id)
+        assert (r.status_code, r.json()["accepted"]) == (503, True), r.text
+    edit = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"tasks": {"value": "x"}}})
+    assert (edit.status_code, edit.json()["rule"]) == (409, "submitted")
+    again = await walk.post("/preparation/submit", EMPLOYEE.id)  # a retry without its key
+    assert (again.status_code, again.json()["rule"]) == (409, "submitted")
+    p = await stored_preparation(walk, EMPLOYEE.id)
+    assert p.submitted_at is not None and texts.answers_of(p)["tasks"]["value"] == "first"
+    assert p.salt and texts.digest(texts.content_of(p), p.salt) == await the_workflows_digest(walk)
+
+
+async def test_a_retry_with_its_key_freezes_what_the_first_attempt_digested(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "first", "shared": True}})
+    key = walk.as_(EMPLOYEE.id) | {"Idempotency-Key": "prep-attempt-1"}
+    with monkeypatch.context() as m:
+        the_database_fails_once_submitted(m)
+        r = await walk.api.post(walk.url("/preparation/submit"), headers=key)
+        assert r.status_code == 503, r.text
+    edit = await walk.put("/preparation", EMPLOYEE.id, {"answers": {"tasks": {"value": "x"}}})
+    assert edit.status_code == 409
+    r = await walk.api.post(walk.url("/preparation/submit"), headers=key)
+    assert r.status_code == 200, r.text
+    p = await stored_preparation(walk, EMPLOYEE.id)
+    assert texts.answers_of(p)["tasks"]["value"] == "first"
+    assert p.salt and texts.digest(texts.content_of(p), p.salt) == await the_workflows_digest(walk)
+
+
+async def test_a_preparation_the_workflow_refuses_stays_a_draft(walk: Walk) -> None:
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "early"}})  # still scheduling
+    r = await walk.post("/preparation/submit", EMPLOYEE.id)
+    assert r.status_code == 409, r.text
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "edited"}})
+    assert (await stored_preparation(walk, EMPLOYEE.id)).digest is None
+
+
 async def test_submitting_tells_the_workflow_the_flagged_hms_categories(walk: Walk) -> None:
     await walk.scheduled()
     await walk.prepare(EMPLOYEE.id, {"ps_workload": WORKLOAD})
     review = await walk.submit(EMPLOYEE.id)
     assert review["employee_prepared"] is True
-    assert review["hms_categories"] == ["workload"]
+    assert (await walk.ok(await walk.get("", HR.id)))["hms_categories"] == ["workload"]
 
 
 async def test_a_flagged_hms_item_needs_an_action_or_a_reason_before_sign_off(walk: Walk) -> None:
@@ -180,7 +267,7 @@ async def test_the_employee_comments_and_the_manager_cannot_edit_it(walk: Walk) 
 async def test_disagreeing_or_declining_needs_a_comment(walk: Walk, decision: str) -> None:
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
-    r = await walk.post("/signoff", EMPLOYEE.id, {"decision": decision})
+    r = await walk.sign(EMPLOYEE.id, {"decision": decision})
     assert (r.status_code, r.json()["rule"]) == (422, "comment"), r.text
 
 
@@ -188,7 +275,7 @@ async def test_declining_closes_the_review_unsigned_with_the_comment(walk: Walk)
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
     body = {"decision": "decline", "comment": "The summary leaves out the reorganisation."}
-    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
     assert (review["phase"], review["decision"], review["signed_off_at"]) == (
         "closed_unsigned",
         "decline",
@@ -204,11 +291,58 @@ async def test_declining_closes_the_review_unsigned_with_the_comment(walk: Walk)
     assert cycle["overall"]["phases"]["awaiting_signoff"] == 0
 
 
+async def test_a_declined_reviews_actions_are_neither_open_nor_overdue_anywhere(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    body = {"decision": "decline", "comment": "No."}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    await walk.env.sleep(timedelta(days=32))  # past the action's due day
+    today = await walk.today()
+    for status in ("open", "overdue"):
+        r = await walk.api.get(f"/actions?status={status}", headers=walk.as_(MANAGER.id))
+        assert (await walk.ok(r))["total"] == 0, status
+    seen = await walk.ok(await walk.get("", MANAGER.id))
+    assert (seen["action_counts"]["overdue"], seen["actions"][0]["overdue"]) == (0, False)
+    cycle = await walk.ok(
+        await walk.api.get(f"/cycles/{review['cycle_id']}", headers=walk.as_(HR.id))
+    )
+    assert cycle["overall"]["slipping"].get("actions_overdue", 0) == 0
+    async with walk.stack.sessions() as session:
+        assert await managers_with_news(session, after="", limit=10) == []
+        mine = await digest_for(session, MANAGER.id, today)
+        assert mine is not None and (mine.open, mine.overdue) == ([], [])
+        cut = Policy()
+        assert await slipping_by_manager(session, review["cycle_id"], today=today, policy=cut) == []
+
+
+async def test_a_summary_with_every_section_blank_and_no_action_is_refused(walk: Walk) -> None:
+    start = await walk.scheduled()
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    await walk.held(start)
+    r = await walk.summarise({"sections": {"summary": "   "}})
+    assert (r.status_code, r.json()["rule"]) == (422, "R8"), r.text
+    review = await walk.ok(await walk.get("", MANAGER.id))
+    assert (review["phase"], review["summary_version"]) == ("awaiting_summary", 0)
+
+
+async def test_a_blank_comment_is_no_comment_to_decline_with(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    r = await walk.sign(EMPLOYEE.id, {"decision": "decline", "comment": "   "})
+    assert r.status_code == 422, r.text
+    assert (await walk.post("/comment", EMPLOYEE.id, {"comment": " \n "})).status_code == 422
+    review = await walk.ok(await walk.get("", EMPLOYEE.id))
+    assert review["phase"] == "awaiting_signoff"
+
+
 async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk) -> None:
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
     body = {"decision": "disagree", "comment": "I see the workload differently."}
-    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
     assert (review["phase"], review["decision"]) == ("follow_up", "disagree")
     s = await walk.ok(await walk.get("/summary", EMPLOYEE.id))
     assert (s["signed_version"], s["versions"][0]["comment"]) == (1, body["comment"])
@@ -221,7 +355,7 @@ async def test_a_correction_after_signing_is_a_new_version_signed_again(walk: Wa
     mentor = {"title": "Find a mentor", "owner_id": EMPLOYEE.id, "due": due}
     first_body["actions"].append(mentor)  # type: ignore[attr-defined]
     await walk.ok(await walk.summarise(first_body))
-    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     await walk.ok(await walk.post("/actions/1/complete", MANAGER.id))
     later = {"title": "Check in after May", "owner_id": EMPLOYEE.id, "due": due}
     corrected = {
@@ -244,9 +378,70 @@ async def test_a_correction_after_signing_is_a_new_version_signed_again(walk: Wa
     assert second["hms"][0]["action"] == 3
     done = [a["done_at"] is not None for a in review["actions"]]
     assert done == [True, False, False]  # an action done stays done
-    review = await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     assert review["phase"] == "follow_up"
     assert (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["signed_version"] == 2
+
+
+async def test_signing_a_version_the_manager_has_since_replaced_is_refused_to_reload(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    body = await summary(walk)
+    body["sections"] = {"summary": "Changed after you read it."}
+    await walk.ok(await walk.summarise(body))
+    r = await walk.sign(EMPLOYEE.id, {"decision": "approve", "version": 1})
+    assert (r.status_code, r.json()["rule"]) == (409, "version")
+    assert "reload" in r.json()["message"]
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve", "version": 2}))
+    assert review["phase"] == "follow_up"
+
+
+async def test_the_workflow_refuses_a_sign_off_of_another_version_than_its_own(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    stale = SignOff(Actor(EMPLOYEE.id), version=1, digest="not the digest of version 1")
+    with pytest.raises(WorkflowUpdateFailedError) as e:
+        await h.execute_update(ReviewWorkflow.sign_off, stale)
+    assert isinstance(e.value.cause, ApplicationError)
+    assert e.value.cause.type == "WrongPhase"
+    assert "reload" in str(e.value.cause)
+
+
+async def a_summary_from_before_versions(walk: Walk) -> None:
+    """A review summarised the old way (one text, version 0), awaiting the employee."""
+    start = await walk.scheduled()
+    await walk.submit(EMPLOYEE.id)
+    await walk.submit(MANAGER.id)
+    await walk.held(start)
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    old = SubmitSummary(Actor(MANAGER.id), summary="One text, as summaries were")
+    answer = await h.execute_update(ReviewWorkflow.submit_summary, old)
+    await write_answer_then(walk.stack.sessions, answer, lambda _: asyncio.sleep(0))
+
+
+async def test_a_summary_from_before_versions_takes_the_employees_comment(walk: Walk) -> None:
+    await a_summary_from_before_versions(walk)
+    await walk.ok(await walk.post("/comment", EMPLOYEE.id, {"comment": "I disagree strongly"}))
+    (v0,) = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert (v0["version"], v0["sections"], v0["comment"]) == (
+        0,
+        {"summary": "One text, as summaries were"},
+        "I disagree strongly",
+    )
+
+
+async def test_declining_a_summary_from_before_versions_keeps_the_comment(walk: Walk) -> None:
+    await a_summary_from_before_versions(walk)
+    body = {"decision": "decline", "comment": "I disagree strongly", "version": 0}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    assert review["phase"] == "closed_unsigned"
+    (v0,) = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert (v0["decision"], v0["comment"]) == ("decline", "I disagree strongly")
 
 
 async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
@@ -254,7 +449,7 @@ async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(
 ) -> None:
     await prepared_and_held(walk)
     await walk.ok(await walk.summarise(await summary(walk)))
-    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     (next_review,) = await start_reviews(walk.stack, [EMPLOYEE.id])
     for who in (EMPLOYEE.id, MANAGER.id):
         r = await walk.api.get(f"/reviews/{next_review}/preparation", headers=walk.as_(who))

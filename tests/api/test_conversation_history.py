@@ -87,7 +87,7 @@ async def test_no_conversation_text_reaches_the_history_or_an_email(walk: Walk) 
     )
     await walk.ok(await walk.post("/comment", EMPLOYEE.id, {"comment": text("comment")}))
     body = {"decision": "disagree", "comment": text("sign-off comment")}
-    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, body))
+    await walk.ok(await walk.sign(EMPLOYEE.id, body))
     await walk.ok(await walk.post("/actions/1/complete", EMPLOYEE.id))
     # A correction: new words for the second action, a third one, signed again.
     corrected = {
@@ -102,7 +102,7 @@ async def test_no_conversation_text_reaches_the_history_or_an_email(walk: Walk) 
         ],
     }
     await walk.ok(await walk.summarise(corrected))
-    await walk.ok(await walk.post("/signoff", EMPLOYEE.id, {"decision": "approve"}))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
     # Past the due date: the due-soon reminders and the overdue notices go out.
     await walk.env.sleep(timedelta(days=25))
     await mail_arrived(walk.sink, "action_overdue", 2)

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
+from store.models import Employee
+from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import COLLEAGUE, SKIP_LEVEL, Walk, walk
-from tests.factories import EMPLOYEE, HR, MANAGER
+from tests.api.test_conversation import prepared_and_held, summary
+from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
 
 __all__ = ["walk"]
 
@@ -123,7 +128,7 @@ async def test_nobody_outside_the_review_writes_to_its_conversation(walk: Walk) 
         "submit prep": ("post", "/preparation/submit", None),
         "summary": ("put", "/summary", {"sections": {"summary": "x"}}),
         "comment": ("post", "/comment", {"comment": "x"}),
-        "signoff": ("post", "/signoff", {"decision": "approve"}),
+        "signoff": ("post", "/signoff", {"decision": "approve", "version": 1}),
     }
 
     async def status(method: str, path: str, body: object, who: str) -> int:
@@ -143,5 +148,52 @@ async def test_nobody_outside_the_review_writes_to_its_conversation(walk: Walk) 
     # Within the review each writes only their own part.
     assert (await status("put", "/summary", {"sections": {}}, EMPLOYEE.id)) == 403
     assert (await status("post", "/comment", {"comment": "x"}, MANAGER.id)) == 403
-    assert (await status("post", "/signoff", {"decision": "approve"}, MANAGER.id)) == 403
+    assert (
+        await status("post", "/signoff", {"decision": "approve", "version": 1}, MANAGER.id)
+    ) == 403
     assert await walk.ok(await walk.get("/summary", MANAGER.id)) == before
+
+
+async def test_hms_categories_reach_the_two_people_only_once_both_have_submitted(
+    walk: Walk,
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(EMPLOYEE.id, {"ps_workload": {"value": "Too much", "needs_follow_up": True}})
+    await walk.submit(EMPLOYEE.id)
+
+    async def seen() -> dict[str, list[str]]:
+        return {
+            role: (await walk.ok(await walk.get("", WHO[role])))["hms_categories"]
+            for role in ("employee", "manager", "hr", "managers_manager")
+        }
+
+    assert await seen() == {
+        "employee": [],
+        "manager": [],
+        "hr": ["workload"],
+        "managers_manager": ["workload"],
+    }
+    await walk.submit(MANAGER.id)
+    assert await seen() == dict.fromkeys(
+        ("employee", "manager", "hr", "managers_manager"), ["workload"]
+    )
+
+
+async def test_a_manager_who_took_over_sees_last_cycles_actions_without_their_titles(
+    walk: Walk,
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
+    async with walk.stack.sessions.begin() as s:
+        await s.execute(
+            update(Employee).where(Employee.id == EMPLOYEE.id).values(manager_id=OTHER_MANAGER.id)
+        )
+    (next_review,) = await start_reviews(walk.stack, [EMPLOYEE.id])
+
+    async def carried(who: str) -> list[tuple[int, str | None, str]]:
+        r = await walk.api.get(f"/reviews/{next_review}/preparation", headers=walk.as_(who))
+        return [(a["number"], a["title"], a["status"]) for a in (await walk.ok(r))["carry_over"]]
+
+    assert await carried(EMPLOYEE.id) == [(1, "Move deadlines", "open")]
+    assert await carried(OTHER_MANAGER.id) == [(1, None, "open")]

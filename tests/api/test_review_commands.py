@@ -165,7 +165,8 @@ async def test_an_overdue_action_is_listed_for_the_manager(
         },
     )
     assert r.status_code == 200, r.text
-    await api.post(f"/reviews/{review_id}/signoff", headers=employee)
+    r = await api.post(f"/reviews/{review_id}/signoff", headers=employee, json={"version": 1})
+    assert r.status_code == 200, r.text
     open_now = await api.get("/actions", params={"status": "overdue"}, headers=manager)
     assert open_now.json()["total"] == 0
     # Overdue from the day after it was due; the notice waits for a working morning

@@ -330,3 +330,12 @@ async def test_concurrent_syncs_of_one_review_count_its_change_once(
     async with db() as session:
         f = await funnel(session, "2027", today=TODAY, policy=POLICY)
     assert (f.overall.phases["invited"], f.overall.total) == (1, 6)
+
+
+def test_an_ended_reviews_open_actions_never_come_due() -> None:
+    due = (date(2027, 4, 1),)
+    running = tallies.Facts(Phase.FOLLOW_UP.value, KICKOFF, None, due)
+    assert tallies.counted(running)[(tallies.ACTION_DUE, due[0])] == 1
+    for ended in (Phase.CLOSED_UNSIGNED, Phase.CANCELLED):
+        facts = tallies.Facts(ended.value, KICKOFF, None, due)
+        assert (tallies.ACTION_DUE, due[0]) not in tallies.counted(facts), ended

@@ -125,6 +125,22 @@ def test_a_versioned_summary_needs_no_text_in_the_command() -> None:
     check.summary(awaiting_summary(), version(1, step()), now=NOW)
 
 
+def test_a_version_with_no_section_written_and_no_action_is_refused_as_empty() -> None:
+    cmd = version(1)
+    cmd.written = False
+    r = refusal(awaiting_summary(), cmd)
+    assert (r.rule, r.message) == ("R8", check.EMPTY_SUMMARY)
+
+
+@pytest.mark.parametrize("written, actions", [(True, 0), (False, 1)])
+def test_a_version_with_a_section_written_or_an_action_is_not_empty(
+    written: bool, actions: int
+) -> None:
+    cmd = version(1, *[step()] * actions)
+    cmd.written = written
+    check.summary(awaiting_summary(), cmd, now=NOW)
+
+
 # ---- a correction keeps what was agreed -------------------------------------------------
 
 
