@@ -442,6 +442,8 @@ _TALK: dict[str, dict[str, str]] = {
         "template_versions": "Versjoner",
         "builtin": "Innebygd",
         "in_lang": "Vis på",
+        "cycle": "Runde",
+        "all_cycles": "Alle runder",
     },
     "en": {
         "open_preparation": "Open the preparation",
@@ -519,6 +521,8 @@ _TALK: dict[str, dict[str, str]] = {
         "template_versions": "Versions",
         "builtin": "Built in",
         "in_lang": "Show in",
+        "cycle": "Cycle",
+        "all_cycles": "All cycles",
     },
 }
 for _lang, _texts in _TALK.items():
