@@ -118,6 +118,11 @@ async def test_one_conversation_from_kickoff_to_a_completed_action(
     await looked_at(hr, "hr-cycles")
     await hr.goto(f"{live_app}/hr/import")
     await looked_at(hr, "hr-import")
+    await hr.goto(f"{live_app}/hr/templates")
+    await looked_at(hr, "hr-templates")
+    await hr.click('a[href="/hr/templates/loft?lang=en"]')
+    await expect(hr.locator("h1")).to_have_attribute("lang", "en")
+    await looked_at(hr, "hr-template-preview")
 
     # The manager finds the review on their team page and opens the slot picker.
     manager = await person(browser)
