@@ -26,9 +26,8 @@ from conversation.templates import ItemKind, SectionKind, Template
 from store import conversation as texts
 from store.models import Employee, Preparation
 from store.queries import ReviewDetail, review_detail
-from workflows import rules
 from workflows.contracts import HmsFlag, HmsResolution, NewAction
-from workflows.review_checks import EMPTY_SUMMARY, unresolved_hms
+from workflows.review_checks import EMPTY_SUMMARY, unanswered_hms, unresolved_hms
 
 SCALE = range(1, 11)
 
@@ -178,17 +177,9 @@ def checked_summary(
     if problems:
         raise Unprocessable("; ".join(problems), rule="input", problems=problems)
     hms = [HmsResolution(key, position) for key, _, position, _ in answers]
-    try:
-        missing = unresolved_hms(flagged, hms, actions=len(body.actions))
-    except rules.Refusal as r:
-        raise Unprocessable(r.message, rule=r.rule) from None
+    missing = unresolved_hms(flagged, hms, actions=len(body.actions))  # Refusal: api/errors.py
     if missing:
-        raise Unprocessable(
-            "every HMS item flagged for follow-up needs an agreed action or a reason for no "
-            "action: " + ", ".join(missing),
-            rule="R7",
-            items=missing,
-        )
+        raise Unprocessable(unanswered_hms(missing), rule="R7", items=missing)
     actions = [
         NewAction(owner_id=a.owner_id, due=a.due, kind=a.kind, number=a.number)
         for a in body.actions

@@ -27,6 +27,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from conversation.templates import TemplateRefused
+from store.templates import NoSuchTemplate, TemplateVersionSkipped, TemplateVersionTaken
+from workflows import rules
 from workflows.contracts import TERMINAL_PHASES
 
 log = logging.getLogger(__name__)
@@ -187,6 +189,26 @@ def install(app: FastAPI) -> None:
     async def _template_refused(request: Request, e: TemplateRefused) -> JSONResponse:
         """A template document refused by its checks: every problem, no part stored."""
         refused = Unprocessable(e.reason, rule="template", problems=e.problems)
+        return _render(refused)
+
+    @app.exception_handler(NoSuchTemplate)
+    async def _no_template(_: Request, e: NoSuchTemplate) -> JSONResponse:
+        return _render(NotFound(str(e)))
+
+    @app.exception_handler(TemplateVersionTaken)
+    async def _version_taken(_: Request, e: TemplateVersionTaken) -> JSONResponse:
+        return _render(Conflict(str(e), rule="template-version"))
+
+    @app.exception_handler(TemplateVersionSkipped)
+    async def _version_skipped(_: Request, e: TemplateVersionSkipped) -> JSONResponse:
+        return _render(Unprocessable(str(e), rule="template-version"))
+
+    @app.exception_handler(rules.Refusal)
+    async def _refusal(_: Request, e: rules.Refusal) -> JSONResponse:
+        """A workflow rule checked on the API's side (the same pure check): answered as
+        the workflow's refusal of it would be."""
+        refused = REFUSALS.get(e.kind, Unprocessable)(e.message, rule=e.rule)
+        refused.error = e.kind
         return _render(refused)
 
     @app.exception_handler(RequestValidationError)

@@ -161,18 +161,6 @@ class HmsAnswer:
         }
 
 
-@dataclass(frozen=True)
-class NewVersion:
-    review_id: str
-    version: int
-    sections: dict[str, str]
-    actions: Sequence[SummaryAction]
-    hms: Sequence[HmsAnswer]
-    digest: str
-    salt: str
-    created_by: str
-
-
 async def versions(session: AsyncSession, review_id: str) -> list[SummaryVersion]:
     """The summary's versions the review has reached, oldest first: a row written for a
     version the workflow then refused is never shown."""
@@ -185,30 +173,69 @@ async def versions(session: AsyncSession, review_id: str) -> list[SummaryVersion
     return list(rows)
 
 
-async def save_version(session: AsyncSession, v: NewVersion, *, now: datetime) -> None:
-    """Keep the version the workflow accepted, and set its actions' titles on the read
-    model's rows (the workflow has none). A retry of the same command writes it again."""
-    row = await session.get(SummaryVersion, (v.review_id, v.version), with_for_update=True)
+def version_content(
+    sections: dict[str, str], actions: Sequence[SummaryAction], hms: Sequence[HmsAnswer]
+) -> dict[str, Any]:
+    """A version's content as its row keeps it, and as its digest is of."""
+    return {
+        "sections": sections,
+        "actions": [a.as_json() for a in actions],
+        "hms": [h.as_json() for h in hms],
+    }
+
+
+def stored_content(row: SummaryVersion) -> dict[str, Any]:
+    return {
+        "sections": json.loads(row.sections),
+        "actions": json.loads(row.actions),
+        "hms": json.loads(row.hms),
+    }
+
+
+async def pending_version(
+    session: AsyncSession,
+    *,
+    review_id: str,
+    version: int,
+    content: dict[str, Any],
+    created_by: str,
+    now: datetime,
+) -> SummaryVersion:
+    """Keep a version before the workflow is told of it (pending: beyond the version the
+    review has reached, so versions() shows it to nobody). A retry of the same content
+    finds its row and sends the same digest; other content replaces a version the
+    workflow never reached (one it refused)."""
+    row = await session.get(SummaryVersion, (review_id, version), with_for_update=True)
+    if row is not None and stored_content(row) == content:
+        return row
     if row is None:
-        row = SummaryVersion(review_id=v.review_id, version=v.version)
+        row = SummaryVersion(review_id=review_id, version=version)
         session.add(row)
-    row.sections = json.dumps(v.sections, ensure_ascii=False)
-    row.actions = json.dumps([a.as_json() for a in v.actions], ensure_ascii=False)
-    row.hms = json.dumps([h.as_json() for h in v.hms], ensure_ascii=False)
-    row.digest, row.salt, row.created_by, row.created_at = v.digest, v.salt, v.created_by, now
-    titles = {a.number: a.title for a in v.actions}
+    salt = new_salt()
+    row.sections = json.dumps(content["sections"], ensure_ascii=False)
+    row.actions = json.dumps(content["actions"], ensure_ascii=False)
+    row.hms = json.dumps(content["hms"], ensure_ascii=False)
+    row.digest, row.salt = digest(content, salt), salt
+    row.created_by, row.created_at = created_by, now
+    await session.flush()
+    return row
+
+
+async def reached(session: AsyncSession, review_id: str, version: int) -> None:
+    """The workflow accepted this version: its actions' titles go on the read model's rows
+    (the workflow has none). Run again by a retry, it writes the same."""
+    row = await session.get(SummaryVersion, (review_id, version))
+    if row is None:
+        return  # a summary from before versions
+    titles = {a["number"]: a["title"] for a in json.loads(row.actions)}
     rows = await session.scalars(
         select(ActionItem).where(
-            ActionItem.review_id == v.review_id, ActionItem.number.in_(list(titles))
+            ActionItem.review_id == review_id, ActionItem.number.in_(list(titles))
         )
     )
     for item in rows:
         item.title = titles[item.number]
     await session.flush()
-
-
-async def has_version(session: AsyncSession, review_id: str, version: int) -> bool:
-    return await session.get(SummaryVersion, (review_id, version)) is not None
 
 
 async def current_version(session: AsyncSession, review: Review) -> SummaryVersion | None:
@@ -259,6 +286,19 @@ async def version_row(
 
 def set_comment(row: SummaryVersion, comment: str, *, now: datetime) -> None:
     row.comment, row.commented_at = comment, now
+
+
+async def undecide(
+    session: AsyncSession,
+    review_id: str,
+    version: int,
+    comment: tuple[str | None, datetime | None],
+) -> None:
+    """The workflow refused a decision kept before it was sent: the row as it was."""
+    row = await session.get(SummaryVersion, (review_id, version), with_for_update=True)
+    if row is not None:
+        row.comment, row.commented_at = comment
+        row.decision = row.decided_at = None
 
 
 def decide(row: SummaryVersion, decision: str, *, now: datetime) -> None:

@@ -15,7 +15,8 @@ from store.queries import open_action
 
 @dataclass(frozen=True)
 class ActionLine:
-    title: str
+    """An action in a digest: whose and when, never its title (conversation text)."""
+
     owner_name: str
     due: date
 
@@ -49,12 +50,12 @@ async def digest_for(session: AsyncSession, manager_id: str, today: date) -> Man
     )
     owner = aliased(Employee)
     rows = await session.execute(
-        select(ActionItem.title, owner.name, ActionItem.due)
+        select(owner.name, ActionItem.due)
         .join(owner, owner.id == ActionItem.owner_id)
         .where(ActionItem.manager_id == manager_id, open_action())
         .order_by(ActionItem.due, ActionItem.id)
     )
-    lines = [ActionLine(title, name, due) for title, name, due in rows.tuples()]
+    lines = [ActionLine(name, due) for name, due in rows.tuples()]
     return ManagerDigest(
         manager=manager,
         to_schedule=list(to_schedule),

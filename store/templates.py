@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.templates import (
@@ -142,8 +143,14 @@ async def add_template(
         created_by=created_by,
         created_at=now,
     )
-    session.add(row)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # another writer may have taken it meanwhile
+            session.add(row)
+    except IntegrityError:
+        raise TemplateVersionTaken(
+            f"template {t.key} version {t.version} was just added by someone else and "
+            "never changes: reload it and send the next version"
+        ) from None
     return _stored(row, [*versions, t.version])
 
 
@@ -182,6 +189,14 @@ async def template_for_review(session: AsyncSession, review_id: str) -> Template
     key = own_key or cycle_key or DEFAULT_TEMPLATE_KEY
     version = own_version if own_key else (cycle_version if key == cycle_key else None)
     t = (await get_template(session, key, version)).template
+    if own_key is None or own_version is None:
+        # A review from before templates is pinned at first use: a later version of the
+        # default never changes the questions under a preparation already begun.
+        await session.execute(
+            update(Review)
+            .where(Review.id == review_id, Review.template_version.is_(None))
+            .values(template_key=t.key, template_version=t.version)
+        )
     return for_employee(t, birth_year=birth_year, cycle_year=year)
 
 

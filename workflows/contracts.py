@@ -318,6 +318,12 @@ class ReviewState:
     signed_version: int = 0  # the version the employee signed (0: none yet)
     decision: Decision | None = None
     has_comment: bool = False
+    # When the signed version was signed, kept through a correction: declined, the signed
+    # version stands again (SIGNED_VERSION_STANDS).
+    signed_at: datetime | None = None
+    # A correction of a signed summary awaits its signature: the signed actions' reminders
+    # keep running meanwhile (set under SIGNED_VERSION_STANDS, so older histories replay).
+    correcting_signed: bool = False
 
 
 @dataclass

@@ -89,7 +89,15 @@ def _by_phase(state: ReviewState, when: Timing) -> list[Planned]:
     if state.phase is Phase.AWAITING_SUMMARY:
         return _summary(state, when)
     if state.phase is Phase.AWAITING_SIGNOFF:
-        return _signoff(state, when)
+        signed: list[Planned] = []
+        if state.correcting_signed:  # the signed actions still come due meanwhile
+            signed = [
+                p
+                for a in state.actions
+                if a.done_at is None and state.summary_at and a.created_at < state.summary_at
+                for p in _action(state, a, when)
+            ]
+        return _signoff(state, when) + signed
     if state.phase is Phase.FOLLOW_UP:
         return [p for a in state.actions if a.done_at is None for p in _action(state, a, when)]
     return []

@@ -128,11 +128,15 @@ def summary(s: ReviewState, cmd: SubmitSummary, *, now: datetime) -> None:
     _actions(s, cmd.actions, now=now, titled=cmd.version == 0)
     missing = unresolved_hms(s.flagged, cmd.hms, actions=len(cmd.actions))
     if missing:
-        raise rules.Refusal(
-            "R7",
-            "every HMS item flagged for follow-up needs an agreed action or a reason for no "
-            "action: " + ", ".join(missing),
-        )
+        raise rules.Refusal("R7", unanswered_hms(missing))
+
+
+def unanswered_hms(missing: Sequence[str]) -> str:
+    """R7's message, the same from the API's check and the workflow's."""
+    return (
+        "every HMS item flagged for follow-up needs an agreed action or a reason for no "
+        "action: " + ", ".join(missing)
+    )
 
 
 EMPTY_SUMMARY = "the summary must not be empty: write a section or agree an action"

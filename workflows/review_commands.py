@@ -11,7 +11,13 @@ from __future__ import annotations
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.review_core import CONVERSATION_FACTS, TELL_MANAGER_CANCELLED, ReviewCore
+from workflows.review_core import (
+    CONVERSATION_FACTS,
+    NEW_MANAGER_PREPARES,
+    SIGNED_VERSION_STANDS,
+    TELL_MANAGER_CANCELLED,
+    ReviewCore,
+)
 
 with workflow.unsafe.imports_passed_through():
     from workflows import review_checks as check
@@ -206,6 +212,8 @@ class ReviewCommands(ReviewCore):
             for r in cmd.hms
         ]
         s.summary_version, s.summary_digest, s.summary_at = cmd.version, cmd.digest, now
+        if s.signed_version and workflow.patched(SIGNED_VERSION_STANDS):
+            s.correcting_signed = True
         s.signed_off_at, s.decision, s.has_comment = None, None, False
 
     @submit_summary.validator
@@ -217,12 +225,33 @@ class ReviewCommands(ReviewCore):
         if workflow.patched(CONVERSATION_FACTS):
             self._s.decision, self._s.has_comment = cmd.decision, cmd.has_comment
             if cmd.decision is Decision.DECLINE:
+                if self._s.signed_version and workflow.patched(SIGNED_VERSION_STANDS):
+                    return await self._correction_declined(cmd)
                 self._enter(Phase.CLOSED_UNSIGNED)
                 self._record("declined", actor=cmd.actor.id)
                 return await self._answer()
             self._s.signed_version = self._s.summary_version
+            self._s.correcting_signed = False
+            self._s.signed_at = workflow.now()
         self._s.signed_off_at = workflow.now()
+        # The detail (the decision, no text) changed for running reviews without a patch:
+        # an event's detail is no command, so histories replay the same either way.
         self._record("signed_off", actor=cmd.actor.id, detail=cmd.decision.value)
+        self._after_action_change()
+        return await self._answer()
+
+    async def _correction_declined(self, cmd: SignOff) -> CommandResult:
+        """The employee declines a correction of a summary they signed: the signed version
+        stands, and the review goes on with its actions (closing it would undo a signature)."""
+        s = self._s
+        s.correcting_signed = False
+        s.signed_off_at = s.signed_at or s.summary_at
+        self._record(
+            "declined",
+            actor=cmd.actor.id,
+            detail=f"version {s.summary_version}; version {s.signed_version} stands",
+        )
+        self._enter(Phase.FOLLOW_UP)
         self._after_action_change()
         return await self._answer()
 
@@ -236,7 +265,8 @@ class ReviewCommands(ReviewCore):
             raise _impossible(f"this review has no action {cmd.action_id}")
         action = self._s.actions[cmd.action_id - 1]
         action.done_at = workflow.now()
-        # The action's number, never its title: the timeline is read by HR too.
+        # The action's number, never its title: the timeline is read by HR too. Changed for
+        # running reviews without a patch: an event's detail is no command, so replay holds.
         self._record("action_completed", actor=cmd.actor.id, detail=f"action {action.id}")
         self._after_action_change()
         return await self._answer()
@@ -280,6 +310,9 @@ class ReviewCommands(ReviewCore):
         far; open actions the old manager owned move too. Both are told."""
         old, new = self._s.manager, cmd.new_manager
         self._s.manager = new
+        before_meeting = self._s.phase in (Phase.SCHEDULING, Phase.INVITED, Phase.PREPARING)
+        if before_meeting and workflow.patched(NEW_MANAGER_PREPARES):
+            self._s.manager_prepared, self._s.manager_prep_digest = False, ""
         for action in self._s.actions:
             if action.owner_id == old.id and action.done_at is None:
                 action.owner_id = new.id

@@ -35,6 +35,12 @@ DROP_STALE_EMAILS = "drop-stale-emails"
 # HMS answers, a correction after sign-off, and the employee's decision (decline closes the
 # review as closed_unsigned). Before it a summary was one text and signing was approving.
 CONVERSATION_FACTS = "conversation-facts"
+# A new manager prepares for themselves: a manager change before the meeting forgets that
+# the old manager had submitted (their preparation stays theirs, unread by the new one).
+NEW_MANAGER_PREPARES = "new-manager-prepares"
+# A declined correction leaves the signed version standing (the review goes back to
+# follow_up, not closed_unsigned), and the signed actions' reminders run during a correction.
+SIGNED_VERSION_STANDS = "signed-version-stands"
 
 
 class ReviewCore:

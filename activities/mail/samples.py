@@ -28,7 +28,7 @@ _EXTRA: dict[EmailKind, dict[str, str]] = {
     EmailKind.MANAGER_DIGEST: {
         "to_schedule_list": "Jonas Berg",
         "overdue_list": "Kari Hansen, 2027-04-30",
-        "open_list": "Finne en mentor (Ola Nordmann), 2027-06-01",
+        "open_list": "Ola Nordmann, 2027-06-01",
     },
     EmailKind.HR_DIGEST: {
         "cycle": "Medarbeidersamtaler 2027",

@@ -130,13 +130,15 @@ TEXTS: dict[EmailKind, dict[str, tuple[str, str]]] = {
     EmailKind.SIGNOFF_REQUEST: {
         "nb": (
             "Referat fra medarbeidersamtalen til godkjenning",
-            "{manager} har skrevet referat fra medarbeidersamtalen. Les det og "
-            "godkjenn det, eller ta kontakt om noe bør endres.",
+            "{manager} har skrevet referat fra medarbeidersamtalen. Les det i samtale: "
+            "du kan godkjenne det, skrive en kommentar, signere med uenighet eller la "
+            "være å signere.",
         ),
         "en": (
             "Summary of your development conversation for approval",
             "{manager} has written the summary of your development conversation. "
-            "Please read and approve it, or get in touch if something should change.",
+            "Read it in samtale: you can approve it, write a comment, sign it with "
+            "disagreement or decline to sign.",
         ),
     },
     EmailKind.SIGNOFF_REMINDER: {

@@ -220,50 +220,40 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
         feedback_allowed=texts.submitted(employee_prep)
         and bool(employee_prep and employee_prep.feedback_in_summary),
     )
-    version, salt = d.review.summary_version + 1, texts.new_salt()
-    content = {
-        "sections": checked.sections,
-        "actions": [a.model_dump(mode="json") for a in body.actions],
-        "hms": [h.model_dump(mode="json") for h in body.hms],
-    }
-    digest = texts.digest(content, salt)
+    # Kept first, pending, then sent: what the workflow accepts is what the row holds.
+    version = d.review.summary_version + 1
+    numbers = conv.numbers_of(body, len(d.actions) + sum(a.number is None for a in body.actions))
+    content = texts.version_content(
+        checked.sections,
+        [
+            texts.SummaryAction(n, a.title.strip(), a.owner_id, a.due, a.kind.value)
+            for n, a in zip(numbers, body.actions, strict=True)
+        ],
+        [
+            texts.HmsAnswer(key, category, None if at is None else numbers[at - 1], why)
+            for key, category, at, why in checked.answers
+        ],
+    )
+    row = await texts.pending_version(
+        ctx.session,
+        review_id=review_id,
+        version=version,
+        content=content,
+        created_by=ctx.me.id,
+        now=ctx.now,
+    )
     cmd = SubmitSummary(
         _actor(ctx.me),
         actions=checked.actions,
         version=version,
-        digest=digest,
+        digest=row.digest,
         hms=checked.hms,
         written=bool(checked.sections),
     )
 
     async def keep(session: AsyncSession, answer: CommandResult) -> None:
-        s = answer.state
-        if (s.summary_version, s.summary_digest) != (version, digest):
-            # A retry, answered with its first attempt's outcome: that attempt kept its
-            # text, unless the database failed it then (it said so: 503, "took effect").
-            if await texts.has_version(session, review_id, s.summary_version):
-                return
-        numbers = conv.numbers_of(body, len(s.actions))
-        await texts.save_version(
-            session,
-            texts.NewVersion(
-                review_id=review_id,
-                version=s.summary_version,
-                sections=checked.sections,
-                actions=[
-                    texts.SummaryAction(n, a.title.strip(), a.owner_id, a.due, a.kind.value)
-                    for n, a in zip(numbers, body.actions, strict=True)
-                ],
-                hms=[
-                    texts.HmsAnswer(key, category, None if at is None else numbers[at - 1], why)
-                    for key, category, at, why in checked.answers
-                ],
-                digest=s.summary_digest,
-                salt=salt,
-                created_by=ctx.me.id,
-            ),
-            now=ctx.now,
-        )
+        # A retry answered with its first attempt's outcome names that attempt's version.
+        await texts.reached(session, review_id, answer.state.summary_version)
 
     return await run_command(ctx, review_id, ReviewWorkflow.submit_summary, cmd, keep)
 
@@ -300,9 +290,13 @@ async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOu
     review as closed_unsigned; the cycle goes on. A version other than the current one is
     refused (409): the summary changed, reload it."""
     d = await conv.reader(ctx.session, review_id, ctx.me, "summary")
+    if ctx.me.id != d.review.employee_id:
+        raise Forbidden("only the employee signs off the summary", rule="actor")
     row = await texts.current_version(ctx.session, d.review)
     if body.version != (d.review.summary_version or 0) or row is None:
         raise Conflict(SUMMARY_CHANGED, rule="version")
+    if row.decided_at is not None and row.decision != body.decision.value:
+        raise Conflict(f"you have already decided on this version: {row.decision}", rule="phase")
     has_comment = body.comment is not None or bool(row.comment)
     cmd = SignOff(
         _actor(ctx.me),
@@ -311,13 +305,21 @@ async def signoff(review_id: ReviewId, body: SignOffIn, ctx: CtxDep) -> ReviewOu
         version=body.version,
         digest=row.digest,
     )
+    # Decided first (the row locked), then sent: a comment written meanwhile finds the
+    # version decided and is refused, so no comment changes after signing. Refused, the
+    # row is as it was; a command that may still take effect leaves it decided.
+    before = (row.comment, row.commented_at, row.decision, row.decided_at)
+    if row.decided_at is None:
+        if body.comment is not None:
+            texts.set_comment(row, body.comment, now=ctx.now)
+        texts.decide(row, body.decision.value, now=ctx.now)
 
-    async def decide(session: AsyncSession, _: CommandResult) -> None:
-        signed = await texts.version_row(session, review_id, body.version, lock=True)
-        if signed is None:
-            return
-        if body.comment is not None and signed.decided_at is None:
-            texts.set_comment(signed, body.comment, now=ctx.now)
-        texts.decide(signed, body.decision.value, now=ctx.now)
-
-    return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd, decide)
+    try:
+        return await run_command(ctx, review_id, ReviewWorkflow.sign_off, cmd)
+    except Unavailable:
+        raise
+    except ApiError:
+        if before[3] is None:
+            async with ctx.sessions.begin() as session:
+                await texts.undecide(session, review_id, body.version, before[:2])
+        raise

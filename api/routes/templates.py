@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, HrUser, NowDep, SessionDep
-from api.errors import Conflict, NotFound, Unprocessable
 from api.schemas import Language
 from api.template_schemas import (
     TemplateDocument,
@@ -18,10 +17,7 @@ from api.template_schemas import (
 from conversation.preview import TemplateView, preview
 from conversation.templates import SENIOR_FROM_AGE, Template, for_employee, parse_template
 from store.templates import (
-    NoSuchTemplate,
     StoredTemplate,
-    TemplateVersionSkipped,
-    TemplateVersionTaken,
     add_template,
     get_template,
     list_templates,
@@ -69,20 +65,12 @@ async def add(doc: TemplateDocument, session: SessionDep, me: HrUser, now: NowDe
     document parse_template refuses is a 422 naming every problem (rule `template`);
     a version that exists is a 409 (a stored version never changes)."""
     t = parse_template(doc)
-    try:
-        stored = await add_template(session, t, created_by=me.id, now=now)
-    except TemplateVersionTaken as e:
-        raise Conflict(str(e), rule="template-version") from None
-    except TemplateVersionSkipped as e:
-        raise Unprocessable(str(e), rule="template-version") from None
-    return stored.template
+    # TemplateVersionTaken (409) and TemplateVersionSkipped (422): api/errors.py.
+    return (await add_template(session, t, created_by=me.id, now=now)).template
 
 
 async def _get(session: SessionDep, key: str, version: int | None) -> StoredTemplate:
-    try:
-        return await get_template(session, key, version)
-    except NoSuchTemplate as e:
-        raise NotFound(str(e)) from None
+    return await get_template(session, key, version)  # NoSuchTemplate: 404 (api/errors.py)
 
 
 def _summary(s: StoredTemplate) -> TemplateSummary:

@@ -69,3 +69,18 @@ def test_an_empty_list_says_none() -> None:
     ctx = sample_context(EmailKind.MANAGER_DIGEST) | {"overdue_list": ""}
     r = render(EmailKind.MANAGER_DIGEST, "nb", ctx, recipient="Ola", link="x")
     assert "Forfalte tiltak:\n• (ingen)" in r.text
+
+
+@pytest.mark.parametrize(
+    ("language", "choices"),
+    [
+        ("en", ["approve", "comment", "disagreement", "decline"]),
+        ("nb", ["godkjenne", "kommentar", "uenighet", "la være å signere"]),
+    ],
+)
+def test_the_signoff_request_names_every_choice_the_employee_has(
+    language: str, choices: list[str]
+) -> None:
+    ctx = sample_context(EmailKind.SIGNOFF_REQUEST)
+    r = render(EmailKind.SIGNOFF_REQUEST, language, ctx, recipient="Kari", link="x")
+    assert [c for c in choices if c not in r.text] == []

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from api import commands
 from store import conversation as texts
 from store.digests import digest_for, managers_with_news
 from store.models import Preparation
@@ -20,7 +22,7 @@ from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
 from tests.factories import EMPLOYEE, HR, MANAGER
-from workflows.contracts import Actor, Policy, SignOff, SubmitSummary
+from workflows.contracts import Actor, Cancel, Policy, SignOff, SubmitSummary
 from workflows.review import ReviewWorkflow
 
 __all__ = ["walk"]
@@ -202,6 +204,29 @@ async def test_a_preparation_the_workflow_refuses_stays_a_draft(walk: Walk) -> N
     assert (await stored_preparation(walk, EMPLOYEE.id)).digest is None
 
 
+async def test_a_summary_accepted_while_the_database_fails_is_the_version_kept(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await prepared_and_held(walk)
+    key = walk.as_(MANAGER.id) | {"Idempotency-Key": "summary-attempt-1"}
+
+    async def down(*_: object, **__: object) -> None:
+        raise OperationalError("UPDATE action_items", {}, Exception("database down"))
+
+    with monkeypatch.context() as m:
+        m.setattr(texts, "reached", down)
+        r = await walk.api.put(walk.url("/summary"), headers=key, json=await summary(walk))
+        assert (r.status_code, r.json()["accepted"]) == (503, True), r.text
+    r = await walk.api.put(walk.url("/summary"), headers=key, json=await summary(walk))
+    assert r.status_code == 200, r.text
+    assert [a["title"] for a in r.json()["actions"]] == ["Move deadlines"]
+    async with walk.stack.sessions() as session:
+        row = await texts.version_row(session, walk.review_id, 1)
+    state = await walk.env.client.get_workflow_handle(walk.review_id).query(ReviewWorkflow.state)
+    assert row is not None and (state.summary_version, state.summary_digest) == (1, row.digest)
+    assert texts.digest(texts.stored_content(row), row.salt) == row.digest
+
+
 async def test_submitting_tells_the_workflow_the_flagged_hms_categories(walk: Walk) -> None:
     await walk.scheduled()
     await walk.prepare(EMPLOYEE.id, {"ps_workload": WORKLOAD})
@@ -336,6 +361,41 @@ async def test_a_blank_comment_is_no_comment_to_decline_with(walk: Walk) -> None
     assert (await walk.post("/comment", EMPLOYEE.id, {"comment": " \n "})).status_code == 422
     review = await walk.ok(await walk.get("", EMPLOYEE.id))
     assert review["phase"] == "awaiting_signoff"
+
+
+async def test_a_comment_sent_while_the_sign_off_is_on_its_way_is_refused(
+    walk: Walk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    await walk.ok(await walk.post("/comment", EMPLOYEE.id, {"comment": "Signed as it was."}))
+    meanwhile: list[int] = []
+    real = commands._update
+
+    async def comment_first(*args: Any, **kwargs: Any) -> Any:
+        late = await walk.post("/comment", EMPLOYEE.id, {"comment": "Changed after signing"})
+        meanwhile.append(late.status_code)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "_update", comment_first)
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "disagree"}))
+    assert meanwhile == [409]
+    (v,) = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
+    assert (v["decision"], v["comment"]) == ("disagree", "Signed as it was.")
+
+
+async def test_a_sign_off_the_workflow_refuses_leaves_the_version_undecided(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    await h.execute_update(  # the review moves on behind the read model's back
+        ReviewWorkflow.cancel, Cancel(Actor(HR.id, is_hr=True), "Kari has left")
+    )
+    r = await walk.sign(EMPLOYEE.id, {"decision": "disagree", "comment": "Mine", "version": 1})
+    assert r.status_code == 409, r.text
+    async with walk.stack.sessions() as session:
+        row = await texts.version_row(session, walk.review_id, 1)
+    assert row is not None and (row.decision, row.decided_at, row.comment) == (None, None, None)
 
 
 async def test_signing_with_disagreement_signs_and_keeps_the_comment(walk: Walk) -> None:

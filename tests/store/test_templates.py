@@ -10,11 +10,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversation.templates import SectionKind, Template, builtin_templates, parse_template
+from store import templates as templates_store
 from store.cycles import InScope, register_reviews
 from store.directory import CycleSpec, employees_by_id, register_cycle
 from store.models import Employee, Review, TemplateRow
 from store.readmodel import apply_sync
 from store.templates import (
+    TemplateVersionTaken,
     add_template,
     ensure_builtins,
     get_template,
@@ -109,6 +111,21 @@ async def test_a_review_from_before_templates_gets_the_defaults_latest_version(
         assert (await template_for_review(session, review_id)) == v2
 
 
+async def test_a_review_from_before_templates_keeps_the_version_it_first_used(
+    db: async_sessionmaker,
+) -> None:
+    async with db.begin() as session:
+        review_id = await kick_off(session, "2027")
+        first = await template_for_review(session, review_id)
+    async with db.begin() as session:
+        v2 = next_version("standard", "Standard 2")
+        await add_template(session, v2, created_by=HR.id, now=NOW)
+    async with db.begin() as session:
+        row = await session.get(Review, review_id)
+        assert row is not None and (row.template_key, row.template_version) == ("standard", 1)
+        assert (await template_for_review(session, review_id)) == first == builtin("standard")
+
+
 async def test_a_late_joiners_first_row_keeps_its_cycles_version(db: async_sessionmaker) -> None:
     async with db.begin() as session:
         await start_cycle(session, "c-late", "loft")
@@ -138,3 +155,19 @@ async def test_an_unknown_review_has_no_template(db: async_sessionmaker) -> None
     async with db.begin() as session:
         with pytest.raises(KeyError):
             await template_for_review(session, "review:2027:nobody")
+
+
+async def test_a_version_someone_else_just_added_is_taken_not_a_crash(
+    db: async_sessionmaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v2 = next_version("standard", "Standard 2")
+    async with db.begin() as session:
+        await add_template(session, v2, created_by=HR.id, now=NOW)
+
+    async def as_read_before_it(_: AsyncSession, key: str) -> list[int]:
+        return [1]  # what the other writer's transaction read before this one committed
+
+    monkeypatch.setattr(templates_store, "_versions", as_read_before_it)
+    async with db.begin() as session:
+        with pytest.raises(TemplateVersionTaken, match="just added"):
+            await add_template(session, v2, created_by=HR.id, now=NOW)

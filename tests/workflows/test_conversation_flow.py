@@ -13,7 +13,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from samtale.mailsink import MailSink
-from tests.factories import EMPLOYEE, MANAGER, meeting, review_input, working_slot
+from tests.factories import (
+    EMPLOYEE,
+    HR,
+    MANAGER,
+    OTHER_MANAGER,
+    meeting,
+    review_input,
+    working_slot,
+)
 from tests.waiting import mail_arrived
 from tests.workflows.recording import record_history
 from workflows.calendar import OSLO
@@ -21,6 +29,8 @@ from workflows.contracts import (
     Accept,
     ActionKind,
     Actor,
+    Cancel,
+    ChangeManager,
     CompleteAction,
     Decision,
     HmsFlag,
@@ -164,3 +174,62 @@ async def test_declining_closes_the_review_unsigned(
     )
     assert final.ended_at is not None
     record_history("review_declined_unsigned", (await handle.fetch_history()).to_json())
+
+
+async def test_declining_a_correction_leaves_the_signed_version_standing(
+    time_env: WorkflowEnvironment, worker: Worker
+) -> None:
+    handle = await held(time_env, worker)
+    hms = [HmsResolution("ps_workload", 1), HmsResolution("ph_noise")]
+    first = SubmitSummary(
+        MANAGER_ACTOR,
+        actions=[NewAction(owner_id=EMPLOYEE.id, due=await due(time_env))],
+        version=1,
+        digest="d1",
+        hms=hms,
+    )
+    await handle.execute_update(ReviewWorkflow.submit_summary, first)
+    await handle.execute_update(
+        ReviewWorkflow.sign_off, SignOff(EMPLOYEE_ACTOR, version=1, digest="d1")
+    )
+    correction = SubmitSummary(
+        MANAGER_ACTOR,
+        actions=[NewAction(owner_id=EMPLOYEE.id, due=await due(time_env), number=1)],
+        version=2,
+        digest="d2",
+        hms=hms,
+    )
+    s = (await handle.execute_update(ReviewWorkflow.submit_summary, correction)).state
+    assert s.correcting_signed
+    decline = SignOff(EMPLOYEE_ACTOR, Decision.DECLINE, has_comment=True, version=2, digest="d2")
+    s = (await handle.execute_update(ReviewWorkflow.sign_off, decline)).state
+    assert (s.phase, s.signed_version, s.summary_version) == (Phase.FOLLOW_UP, 1, 2)
+    assert s.signed_off_at is not None and s.ended_at is None
+    await handle.execute_update(ReviewWorkflow.complete_action, CompleteAction(EMPLOYEE_ACTOR, 1))
+    final: ReviewState = await handle.result()
+    assert final.phase is Phase.COMPLETED
+    record_history("review_correction_declined", (await handle.fetch_history()).to_json())
+
+
+async def test_a_new_manager_before_the_meeting_prepares_for_themselves(
+    time_env: WorkflowEnvironment, worker: Worker
+) -> None:
+    inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
+    handle = await time_env.client.start_workflow(
+        ReviewWorkflow.run, inp, id=inp.review_id, task_queue=worker.task_queue
+    )
+    start = working_slot(await time_env.get_current_time() + timedelta(days=20))
+    await handle.execute_update(ReviewWorkflow.schedule, meeting(start))
+    old = SubmitPreparation(MANAGER_ACTOR, digest="digest-of-the-old-manager")
+    await handle.execute_update(ReviewWorkflow.submit_preparation, old)
+    hr = Actor(HR.id, is_hr=True)
+    s = (
+        await handle.execute_update(ReviewWorkflow.change_manager, ChangeManager(hr, OTHER_MANAGER))
+    ).state
+    assert (s.manager_prepared, s.manager_prep_digest) == (False, "")
+    new = SubmitPreparation(Actor(OTHER_MANAGER.id), digest="digest-of-the-new-manager")
+    s = (await handle.execute_update(ReviewWorkflow.submit_preparation, new)).state
+    assert (s.manager_prepared, s.manager_prep_digest) == (True, "digest-of-the-new-manager")
+    await handle.execute_update(ReviewWorkflow.cancel, Cancel(hr, "The test ends here"))
+    await handle.result()
+    record_history("review_new_manager_prepares", (await handle.fetch_history()).to_json())

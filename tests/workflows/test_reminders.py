@@ -419,3 +419,37 @@ def test_timing_off_leaves_every_moment_alone() -> None:
     sunday_night = datetime(2027, 1, 17, 23, 59, tzinfo=UTC)
     when = Timing(Policy(), OSLO)
     assert (when.ahead(sunday_night), when.after(sunday_night)) == (sunday_night, sunday_night)
+
+
+def test_a_correction_awaiting_signature_keeps_the_signed_actions_reminders() -> None:
+    corrected_at = CREATED + timedelta(days=30)
+    signed = action(1, due=date(2027, 6, 10), created_at=CREATED)
+    added = action(2, due=date(2027, 6, 10), created_at=corrected_at)
+    state = review(
+        Phase.AWAITING_SIGNOFF,
+        since=corrected_at,
+        actions=[signed, added],
+        summary_at=corrected_at,
+        summary_version=2,
+        signed_version=1,
+        correcting_signed=True,
+    )
+    planned = keys(plan(state, OSLO))
+    assert "action-due:1" in planned and "action-overdue:1:22" in planned
+    assert not [k for k in planned if k.startswith(("action-due:2", "action-overdue:2"))]
+    assert not [
+        k
+        for k in keys(
+            plan(
+                review(
+                    Phase.AWAITING_SIGNOFF,
+                    since=corrected_at,
+                    actions=[signed],
+                    summary_at=corrected_at,
+                    summary_version=1,
+                ),
+                OSLO,
+            )
+        )
+        if k.startswith("action")
+    ]
