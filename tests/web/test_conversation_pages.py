@@ -140,8 +140,9 @@ async def test_a_refused_summary_is_shown_again_with_the_field_named_and_everyth
     )
     assert r.status_code == 422
     soup = BeautifulSoup(r.text, "html.parser")
-    assert soup.select_one("#section-summary").get_text() == "Et godt år."
-    assert soup.select_one("#action-0-title")["value"] == "Kurs"
+    section, title = soup.select_one("#section-summary"), soup.select_one("#action-0-title")
+    assert section is not None and section.get_text() == "Et godt år."
+    assert title is not None and title["value"] == "Kurs"
     # The row without a due date is named at its field, the API's message.
     assert soup.select_one("#action-0-due-error") is not None
 

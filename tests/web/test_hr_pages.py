@@ -59,7 +59,8 @@ async def test_hr_starts_a_cycle_and_sees_its_funnel(
     soup = BeautifulSoup(page.text, "html.parser")
     offered = [str(i["value"]) for i in soup.select('input[name="template"]')]
     assert offered == ["loft", "standard"] or offered == ["standard", "loft"]
-    assert soup.select_one('input[name="template"][checked]')["value"] == "standard"
+    chosen = soup.select_one('input[name="template"][checked]')
+    assert chosen is not None and chosen["value"] == "standard"
     fields = {str(i["name"]): str(i.get("value", "")) for i in soup.select("form input")}
     fields |= {
         "id": "web-2027",
