@@ -50,6 +50,14 @@ KINDS = [k.value for k in ActionKind]
 _PROBLEM = re.compile(r"^(answers|sections|hms|actions)\.([A-Za-z0-9_]+):\s*(.*)$")
 
 
+async def _forget(session: AsyncSession) -> None:
+    """After a refused command: drop what this request's session holds (a refused
+    sign-off's or submission's rows are put back by the API in a session of its own), so
+    the page shown again reads the database as it now is and nothing refused is kept."""
+    await session.rollback()
+    session.expire_all()  # the command's commit ended the transaction: rollback alone keeps them
+
+
 def _problems(e: ApiError) -> list[str]:
     found = e.extra.get("problems")
     return [str(p) for p in found] if isinstance(found, list) else []
@@ -188,6 +196,7 @@ async def save_preparation(
             request, session, me, now, review_id, values=values, errors=errors, status=422
         )
     except (Unprocessable, Conflict) as e:
+        await _forget(session)
         errors = _field_errors(e, fields)
         return await _prep_page(
             request, session, me, now, review_id, values=values, errors=errors, status=e.status
@@ -363,6 +372,7 @@ async def write_summary(
             request, session, me, now, review_id, values=values, errors=errors, status=422
         )
     except (Unprocessable, Conflict) as e:
+        await _forget(session)
         errors = _field_errors(e, fields)
         if e.rule == "R7":
             missing = [str(k) for k in e.extra.get("items") or []]
@@ -402,6 +412,7 @@ async def sign_off(
             request, session, me, now, review_id, values=values, errors=errors, status=422
         )
     except (Unprocessable, Conflict) as e:
+        await _forget(session)
         message = f"{e.message} ({e.rule})" if e.rule else e.message
         return await _summary_page(
             request,

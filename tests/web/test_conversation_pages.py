@@ -167,6 +167,7 @@ async def test_signing_with_disagreement_without_a_comment_is_refused_at_the_com
     assert r.status_code == 422
     error = BeautifulSoup(r.text, "html.parser").select_one("#comment-error")
     assert error is not None and "comment" in error.get_text()
+    assert "Signed with disagreement" not in r.text  # refused: nothing decided
     r = await web.post(
         f"{base}/signoff", data={**fields, "decision": "disagree", "comment": "Uenig i tonen."}
     )
