@@ -384,6 +384,15 @@ async def write_summary(
     return see_other(f"{review_path(review_id)}/summary")
 
 
+def _decision(value: str) -> Decision:
+    try:
+        return Decision(value)
+    except ValueError:
+        raise Unprocessable(
+            "choose approve, sign with disagreement or decline", rule="input"
+        ) from None
+
+
 @router.post("/conversations/{review_id}/signoff")
 async def sign_off(
     request: Request, review_id: str, form: Form, session: SessionDep, me: PageUser, now: NowDep
@@ -401,7 +410,7 @@ async def sign_off(
         version = str(form.get("version") or "")
         body = SignOffIn(
             version=int(version) if version.isdigit() else -1,
-            decision=Decision(decision) if decision in set(Decision) else Decision.APPROVE,
+            decision=_decision(decision),
             comment=text or None,
         )
         ctx = command_ctx(request, session, me, now, idempotency_key(form))
