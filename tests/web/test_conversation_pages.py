@@ -174,3 +174,52 @@ async def test_signing_with_disagreement_without_a_comment_is_refused_at_the_com
     assert r.status_code == 303
     shown = await web.get(f"{base}/summary")
     assert "Uenig i tonen." in shown.text and "Signed with disagreement" in shown.text
+
+
+async def test_a_draft_is_kept_without_the_workflow_hearing_of_it(
+    live_app: str, settings: Settings, web: httpx.AsyncClient
+) -> None:
+    review = await start_review(live_app, settings)
+    base = f"{live_app}{review_path(review)}"
+    page = await visit(web, f"{base}/preparation", login=EMPLOYEE.id)
+    assert "health" in page.text  # the help text against writing health information
+    fields = form_fields(page.text, "/preparation")
+    data = {**fields, "a-last_changes": "Nytt system.", "share-last_changes": "on", "do": "draft"}
+    r = await web.post(f"{base}/preparation", data=data)
+    assert r.status_code == 303
+    shown = BeautifulSoup((await web.get(f"{base}/preparation")).text, "html.parser")
+    kept, shared = shown.select_one("#a-last_changes"), shown.select_one("#share-last_changes")
+    assert kept is not None and kept.get_text() == "Nytt system."
+    assert shared is not None and shared.has_attr("checked")
+    async with httpx.AsyncClient(base_url=live_app) as api:
+        r = await api.get(f"/reviews/{review}", headers=bearer(settings, EMPLOYEE.id))
+        assert r.json()["employee_prepared"] is False
+
+
+async def test_an_answer_too_long_is_refused_at_its_field_with_the_text_kept(
+    live_app: str, settings: Settings, web: httpx.AsyncClient
+) -> None:
+    review = await start_review(live_app, settings)
+    base = f"{live_app}{review_path(review)}"
+    page = await visit(web, f"{base}/preparation", login=EMPLOYEE.id)
+    long = "x" * 5001
+    data = {**form_fields(page.text, "/preparation"), "a-ps_workload": long, "do": "submit"}
+    r = await web.post(f"{base}/preparation", data=data)
+    assert r.status_code == 422
+    soup = BeautifulSoup(r.text, "html.parser")
+    field = soup.select_one("#a-ps_workload")
+    assert soup.select_one("#a-ps_workload-error") is not None
+    assert field is not None and field.get_text() == long
+
+
+async def test_a_decision_that_is_not_one_of_the_three_is_refused(
+    held: Held, settings: Settings, web: httpx.AsyncClient
+) -> None:
+    await _summarised(held, settings)
+    base = f"{held.app}{review_path(held.review)}"
+    page = await visit(web, f"{base}/summary", login=EMPLOYEE.id)
+    data = {**form_fields(page.text, "/signoff"), "decision": "maybe"}
+    r = await web.post(f"{base}/signoff", data=data)
+    assert r.status_code == 422 and "choose approve" in r.text
+    heading = BeautifulSoup(r.text, "html.parser").select_one("#current-h")
+    assert heading is not None and "Signed" not in heading.get_text()
