@@ -443,6 +443,10 @@ _TALK: dict[str, dict[str, str]] = {
         "builtin": "Innebygd",
         "in_lang": "Vis på",
         "cycle": "Runde",
+        "check_answers": "Se over svarene dine",
+        "check_lead": "Slik sendes forberedelsen. Det som er merket «Delt», ser",
+        "change_answers": "Endre svarene",
+        "submit_preparation": "Send inn forberedelsen",
         "all_cycles": "Alle runder",
     },
     "en": {
@@ -522,6 +526,10 @@ _TALK: dict[str, dict[str, str]] = {
         "builtin": "Built in",
         "in_lang": "Show in",
         "cycle": "Cycle",
+        "check_answers": "Check your answers",
+        "check_lead": "This is the preparation you submit. What is marked “Shared” is seen by",
+        "change_answers": "Change your answers",
+        "submit_preparation": "Submit the preparation",
         "all_cycles": "All cycles",
     },
 }

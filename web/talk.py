@@ -136,6 +136,7 @@ async def _prep_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    check: bool = False,
 ) -> Response:
     out = await api.get_preparation(review_id, session, me, now)
     review = await visible_review(session, me, review_id, now)
@@ -150,6 +151,7 @@ async def _prep_page(
         "errors": errors or {},
         "error_title": bool(errors),
         "editable": out.mine.submitted_at is None and review.phase in api.DRAFT_PHASES,
+        "check": check and out.mine.submitted_at is None,
         "is_employee": me.id == review.employee.id,
         "other_name": other.name,
         "owners": {
@@ -187,9 +189,6 @@ async def save_preparation(
     try:
         body = _prep_body(t, form)
         await api.save_preparation(review_id, body, session, me, now)
-        if form.get("do") == "submit":
-            ctx = command_ctx(request, session, me, now, idempotency_key(form))
-            await api.submit_preparation(review_id, ctx)
     except ValidationError as e:
         errors = _validation_errors(e, name_of)
         return await _prep_page(
@@ -201,7 +200,43 @@ async def save_preparation(
         return await _prep_page(
             request, session, me, now, review_id, values=values, errors=errors, status=e.status
         )
-    flash(request, "submitted" if form.get("do") == "submit" else "draft_saved")
+    if form.get("do") == "submit":
+        return see_other(f"{review_path(review_id)}/preparation/check")
+    flash(request, "draft_saved")
+    return see_other(f"{review_path(review_id)}/preparation")
+
+
+@router.get("/conversations/{review_id}/preparation/check")
+async def check_preparation(
+    request: Request, review_id: str, session: SessionDep, me: PageUser, now: NowDep
+) -> Response:
+    """Check your answers (STYLE "Pages"): the saved draft read-only, what will be shared,
+    and one button that submits it."""
+    return await _prep_page(request, session, me, now, review_id, check=True)
+
+
+@router.post("/conversations/{review_id}/preparation/submit")
+async def submit_preparation(
+    request: Request, review_id: str, form: Form, session: SessionDep, me: PageUser, now: NowDep
+) -> Response:
+    """The draft as saved, submitted through the command path with the form's key."""
+    try:
+        ctx = command_ctx(request, session, me, now, idempotency_key(form))
+        await api.submit_preparation(review_id, ctx)
+    except (Unprocessable, Conflict) as e:
+        await _forget(session)
+        message = f"{e.message} ({e.rule})" if e.rule else e.message
+        return await _prep_page(
+            request,
+            session,
+            me,
+            now,
+            review_id,
+            errors={"form": message},
+            status=e.status,
+            check=True,
+        )
+    flash(request, "submitted")
     return see_other(f"{review_path(review_id)}/preparation")
 
 

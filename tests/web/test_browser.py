@@ -188,6 +188,9 @@ async def test_one_conversation_from_kickoff_to_a_completed_action(
     await expect(employee.locator(".flash")).to_be_visible()
     await expect(employee.locator("#a-ps_workload")).to_have_value("For mange kveldsfrister.")
     await employee.click('button[value="submit"]')
+    await expect(employee.locator("#check")).to_contain_text("For mange kveldsfrister.")
+    await looked_at(employee, "employee-preparation-check")
+    await employee.click("text=Submit the preparation")
     await expect(employee.locator("#mine-h")).to_be_visible()
     await looked_at(employee, "employee-preparation-submitted")
 
@@ -196,6 +199,7 @@ async def test_one_conversation_from_kickoff_to_a_completed_action(
     await manager.fill("#a-last_changes", "Godt samarbeid i teamet.")
     await manager.check("#share-last_changes")
     await manager.click('button[value="submit"]')
+    await manager.click("text=Send inn forberedelsen")
     await expect(manager.locator("#other")).to_contain_text("For mange kveldsfrister.")
     await looked_at(manager, "manager-preparation-revealed")
 
