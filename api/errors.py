@@ -92,6 +92,11 @@ class ServerError(ApiError):
     description = "Something went wrong on our side; nothing in the message comes from it"
 
 
+class Gone(ApiError):
+    status, error = 410, "Gone"
+    description = "An endpoint that no longer exists; the message says which one replaced it"
+
+
 class Unavailable(ApiError):
     status, error = 503, "Unavailable"
     description = "The database or the workflow engine did not answer in time; try again"

@@ -188,7 +188,7 @@ class Walk:
         )
         await self.step(
             "The employee signs off",
-            lambda: self.command(EMPLOYEE, "signoff", {"decision": "approve"}),
+            lambda: self.command(EMPLOYEE, "signoff", {"decision": "approve", "version": 1}),
         )
         await self.step(
             "The employee completes their action early",

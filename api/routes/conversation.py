@@ -25,7 +25,7 @@ from api.conversation_schemas import (
     SummaryOut,
 )
 from api.deps import CurrentUser, NowDep, SessionDep
-from api.errors import ApiError, Conflict, Forbidden, Unavailable
+from api.errors import ApiError, Conflict, Forbidden, Gone, Unavailable, responses
 from api.reviews_view import oslo_today, summary_out
 from api.schemas import ReviewId, ReviewOut
 from store import conversation as texts
@@ -256,6 +256,15 @@ async def write_summary(review_id: ReviewId, body: SummaryIn, ctx: CtxDep) -> Re
         await texts.reached(session, review_id, answer.state.summary_version)
 
     return await run_command(ctx, review_id, ReviewWorkflow.submit_summary, cmd, keep)
+
+
+@router.post("/{review_id}/summary", status_code=410, deprecated=True, responses=responses(Gone))
+async def write_summary_as_before(review_id: ReviewId) -> None:
+    """Gone: a summary is written in versions now, with PUT /reviews/{id}/summary."""
+    raise Gone(
+        "a summary is written with PUT /reviews/{id}/summary now (text per template "
+        "section, agreed actions, HMS answers): POST with one text is gone"
+    )
 
 
 @router.get("/{review_id}/summary", response_model=SummaryOut)

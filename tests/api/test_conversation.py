@@ -21,6 +21,7 @@ from store.progress import slipping_by_manager
 from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import Walk, walk
+from tests.api.test_conversation_history import decoded_payloads
 from tests.factories import EMPLOYEE, HR, MANAGER
 from workflows.contracts import Actor, Cancel, Policy, SignOff, SubmitSummary
 from workflows.review import ReviewWorkflow
@@ -65,7 +66,7 @@ async def test_a_draft_is_kept_in_the_database_and_never_reaches_the_workflow(
     assert mine["mine"]["answers"]["tasks"]["value"] == "Second draft"
     assert mine["mine"]["submitted_at"] is None
     assert await walk.updates() == ["schedule", "accept"]
-    assert "draft" not in await walk.history_json()
+    assert [p for p in decoded_payloads(await walk.history_json()) if "draft" in p] == []
 
 
 async def test_neither_side_sees_the_other_until_both_have_submitted(walk: Walk) -> None:
@@ -502,6 +503,26 @@ async def test_declining_a_summary_from_before_versions_keeps_the_comment(walk: 
     assert review["phase"] == "closed_unsigned"
     (v0,) = (await walk.ok(await walk.get("/summary", EMPLOYEE.id)))["versions"]
     assert (v0["decision"], v0["comment"]) == ("decline", "I disagree strongly")
+
+
+async def test_declining_a_correction_leaves_the_signed_version_standing(walk: Walk) -> None:
+    await prepared_and_held(walk)
+    await walk.ok(await walk.summarise(await summary(walk)))
+    await walk.ok(await walk.sign(EMPLOYEE.id, {"decision": "approve"}))
+    corrected = await summary(walk)
+    corrected["sections"] = {"summary": "A correction Kari does not accept."}
+    corrected["actions"] = [{**corrected["actions"][0], "number": 1}]  # type: ignore[index]
+    await walk.ok(await walk.summarise(corrected))
+    body = {"decision": "decline", "comment": "The first version was right."}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    assert (review["phase"], review["ended_at"]) == ("follow_up", None)
+    s = await walk.ok(await walk.get("/summary", EMPLOYEE.id))
+    assert (s["signed_version"], [v["decision"] for v in s["versions"]]) == (
+        1,
+        ["approve", "decline"],
+    )
+    done = await walk.ok(await walk.post("/actions/1/complete", MANAGER.id))
+    assert done["phase"] == "completed"
 
 
 async def test_the_next_preparation_shows_last_cycles_actions_and_their_status(

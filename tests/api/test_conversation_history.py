@@ -121,3 +121,33 @@ async def test_no_conversation_text_reaches_the_history_or_an_email(walk: Walk) 
     kinds = {str(m["X-Samtale-Kind"]) for m in walk.sink.messages}
     assert {"invitation", "signoff_request", "action_due_soon", "action_overdue"} <= kinds
     assert [t for t in mail_texts(walk.sink) if secret in t] == []
+
+
+async def test_no_text_of_a_declined_review_reaches_the_history_or_an_email(walk: Walk) -> None:
+    """The other way through: submitted on the deprecated path, declined with a comment."""
+    secret = f"SENTINEL-{uuid.uuid4().hex[:12]} will not sign this"
+    start = await walk.scheduled()
+    for who in (EMPLOYEE.id, MANAGER.id):
+        answers = {"ps_workload": {"value": secret, "shared": True, "needs_follow_up": True}}
+        await walk.prepare(who, answers)
+    await walk.ok(await walk.post("/preparation", EMPLOYEE.id))  # POST, as before drafts
+    await walk.submit(MANAGER.id)
+    await walk.held(start)
+    due = str(await walk.today() + timedelta(days=20))
+    await walk.ok(
+        await walk.summarise(
+            {
+                "sections": {"summary": secret},
+                "actions": [{"title": secret, "owner_id": EMPLOYEE.id, "due": due}],
+                "hms": [{"item_key": "ps_workload", "reason": secret}],
+            }
+        )
+    )
+    body = {"decision": "decline", "comment": secret}
+    review = await walk.ok(await walk.sign(EMPLOYEE.id, body))
+    assert review["phase"] == "closed_unsigned"
+    assert secret in json.dumps(await walk.ok(await walk.get("/summary", EMPLOYEE.id)))
+    raw = await walk.history_json()
+    assert [p for p in decoded_payloads(raw) if secret in p] == []
+    await mail_arrived(walk.sink, "signoff_request")
+    assert [t for t in mail_texts(walk.sink) if secret in t] == []

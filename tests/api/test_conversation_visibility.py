@@ -5,15 +5,19 @@ employee learns nothing, not even that the review exists."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import update
 
 from store.models import Employee
+from store.readmodel import write_answer_then
 from tests.api.commanding import start_reviews
 from tests.api.conversation_walk import COLLEAGUE, SKIP_LEVEL, Walk, walk
 from tests.api.test_conversation import prepared_and_held, summary
 from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
+from workflows.contracts import Actor, ChangeManager
+from workflows.review import ReviewWorkflow
 
 __all__ = ["walk"]
 
@@ -197,3 +201,67 @@ async def test_a_manager_who_took_over_sees_last_cycles_actions_without_their_ti
 
     assert await carried(EMPLOYEE.id) == [(1, "Move deadlines", "open")]
     assert await carried(OTHER_MANAGER.id) == [(1, None, "open")]
+
+
+async def test_no_text_in_the_action_lists_the_review_list_or_the_funnel_for_anyone(
+    walk: Walk,
+) -> None:
+    await a_review_with_everything(walk)
+    review = await walk.ok(await walk.get("", MANAGER.id))
+    titles: dict[str, list[object]] = {}
+    for role, who in WHO.items():
+        seen = []
+        for scope in ("team", "mine"):
+            r = await walk.api.get(f"/actions?scope={scope}", headers=walk.as_(who))
+            seen += [a["title"] for a in (await walk.ok(r))["items"]]
+        titles[role] = seen
+        listed = await walk.api.get("/reviews", headers=walk.as_(who))
+        assert [p for p in PRIVATE if p in listed.text] == [], role
+        funnel = await walk.api.get(f"/cycles/{review['cycle_id']}", headers=walk.as_(who))
+        assert [p for p in PRIVATE if p in funnel.text] == [], role
+    # The manager holds the review and owns its action; nobody else sees it in a list.
+    assert titles == {
+        "employee": [],
+        "manager": ["Action title", "Action title"],
+        "hr": [],
+        "managers_manager": [],
+        "another_employee": [],
+    }
+
+
+async def test_after_a_manager_change_the_new_manager_reads_and_the_old_one_learns_nothing(
+    walk: Walk,
+) -> None:
+    await a_review_with_everything(walk)
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    change = ChangeManager(Actor(HR.id, is_hr=True), OTHER_MANAGER)
+    answer = await h.execute_update(ReviewWorkflow.change_manager, change)
+    await write_answer_then(walk.stack.sessions, answer, lambda _: asyncio.sleep(0))
+    old = {p: (await walk.get(p, MANAGER.id)).status_code for p in ("", "/preparation", "/summary")}
+    assert old == {"": 404, "/preparation": 404, "/summary": 404}
+    r = await walk.api.get("/actions?scope=team", headers=walk.as_(MANAGER.id))
+    assert (await walk.ok(r))["total"] == 0
+    new = await walk.ok(await walk.get("/summary", OTHER_MANAGER.id))
+    assert new["versions"][0]["comment"] == "Kari's comment"
+    seen = await walk.ok(await walk.get("", OTHER_MANAGER.id))
+    assert seen["hms_categories"] == ["noise", "workload"]
+
+
+async def test_a_new_manager_before_the_meeting_prepares_and_the_employee_reads_theirs(
+    walk: Walk,
+) -> None:
+    await walk.scheduled()
+    await walk.prepare(MANAGER.id, {"tasks": {"value": "Ola's note", "shared": True}})
+    await walk.submit(MANAGER.id)
+    h = walk.env.client.get_workflow_handle(walk.review_id)
+    change = ChangeManager(Actor(HR.id, is_hr=True), OTHER_MANAGER)
+    answer = await h.execute_update(ReviewWorkflow.change_manager, change)
+    await write_answer_then(walk.stack.sessions, answer, lambda _: asyncio.sleep(0))
+    await walk.prepare(EMPLOYEE.id, {"tasks": {"value": "shared with Ola", "shared": True}})
+    await walk.submit(EMPLOYEE.id)
+    await walk.prepare(OTHER_MANAGER.id, {"tasks": {"value": "The new manager's", "shared": True}})
+    review = await walk.submit(OTHER_MANAGER.id)
+    assert (review["employee_prepared"], review["manager_prepared"]) == (True, True)
+    kari = await walk.ok(await walk.get("/preparation", EMPLOYEE.id))
+    assert kari["other"]["author_id"] == OTHER_MANAGER.id
+    assert kari["other"]["answers"]["tasks"]["value"] == "The new manager's"

@@ -37,6 +37,14 @@ async def test_a_method_the_path_does_not_take_is_405_in_the_shape(
     assert r.headers["allow"] == "GET"
 
 
+async def test_the_old_one_text_summary_post_is_gone_and_says_where_to_go(
+    bare_api: httpx.AsyncClient, auth: Auth
+) -> None:
+    r = await bare_api.post("/reviews/r-1/summary", headers=auth(MANAGER.id), json={})
+    body = assert_error_shape(r, 410, "Gone")
+    assert "PUT /reviews/{id}/summary" in body["message"]
+
+
 async def test_a_body_that_is_not_json_is_400_in_the_shape(
     bare_api: httpx.AsyncClient, auth: Auth
 ) -> None:

@@ -16,6 +16,7 @@ from tests.factories import EMPLOYEE, HR, MANAGER, OTHER_MANAGER
 
 REVIEW = "review-2027-e-100"
 COMMANDS = ["accept", "preparation", "signoff", "actions/1/complete"]
+BODIES = {"signoff": {"version": 1}}  # a body that fits: the refusal is the stranger's
 
 
 @pytest_asyncio.fixture
@@ -69,9 +70,12 @@ async def test_a_strangers_command_is_404_before_the_phase_or_the_engine(
     bare_api: httpx.AsyncClient, auth: Auth, review: str, command: str
 ) -> None:
     """There is no Temporal client here: reaching for the workflow would be a 500."""
-    r = await bare_api.post(f"/reviews/{review}/{command}", headers=auth(OTHER_MANAGER.id))
+    body = BODIES.get(command)
+    r = await bare_api.post(
+        f"/reviews/{review}/{command}", headers=auth(OTHER_MANAGER.id), json=body
+    )
     none = await bare_api.post(
-        f"/reviews/review-2027-nobody/{command}", headers=auth(OTHER_MANAGER.id)
+        f"/reviews/review-2027-nobody/{command}", headers=auth(OTHER_MANAGER.id), json=body
     )
     assert r.status_code == 404, r.text
     assert _without_id(r, review) == _without_id(none, "review-2027-nobody")
