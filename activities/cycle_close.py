@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from activities.mail.mailer import Mailer
+from activities.mail.mailer import Mailer, cycle_page
 from activities.mail.smtp import PermanentSmtpError
 from activities.org_changes import nothing_to_do
 from store.cycles import cycle_policy
@@ -90,7 +90,7 @@ class CycleCloseActivities:
                 "summaries_missing": str(slipping["summaries_missing"]),
                 "actions_overdue": str(slipping["actions_overdue"]),
                 "slipping_list": "\n".join(f"{name}: {n}" for name, n in top),
-                "link_path": f"/cycles/{run.cycle_id}",
+                "link_path": cycle_page(run.cycle_id),
             },
         )
         try:

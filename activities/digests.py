@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 
-from activities.mail.mailer import Heartbeat, Mailer
+from activities.mail.mailer import TEAM_ACTIONS_PAGE, Heartbeat, Mailer
 from activities.mail.smtp import PermanentSmtpError
 from store.digests import ManagerDigest, digest_for, managers_with_news
 from store.directory import as_person
@@ -74,6 +74,6 @@ def digest_request(d: ManagerDigest, week: str) -> EmailRequest:
             "to_schedule_list": "\n".join(d.to_schedule),
             "overdue_list": "\n".join(line(a) for a in d.overdue),
             "open_list": "\n".join(line(a) for a in d.open),
-            "link_path": "/actions?scope=team",
+            "link_path": TEAM_ACTIONS_PAGE,
         },
     )

@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.mail.mailer import Heartbeat, Mailer
+from activities.mail.mailer import Heartbeat, Mailer, team_page
 from activities.mail.smtp import PermanentSmtpError
 from store import cycles as q
 from store import emails as log
@@ -219,7 +219,7 @@ class KickoffActivities:
                 "count": str(len(names)),
                 "window_end": cycle.window_end.isoformat(),
                 "reviews_list": "\n".join(names),
-                "link_path": f"/reviews?cycle_id={cycle.cycle_id}",
+                "link_path": team_page(cycle.cycle_id),
             },
         )
         try:

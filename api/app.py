@@ -29,7 +29,7 @@ from api.routes import (
 from core.settings import Settings
 from core.temporal import connect
 from store.db import engine_for, session_factory
-from web import conversations, hr, signin, team
+from web import conversations, hr, signin, talk, team
 from web.pages import HERE
 
 Clock = Callable[[], Awaitable[datetime]]
@@ -108,7 +108,7 @@ def create_app(
 def _mount_pages(app: FastAPI, settings: Settings) -> None:
     """The web pages (web/), their stylesheet, and the signed session cookie they use:
     HttpOnly and SameSite=Lax always, Secure in production. The JSON API never reads it."""
-    for module in (signin, conversations, team, hr):
+    for module in (signin, conversations, talk, team, hr):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(

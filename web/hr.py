@@ -1,8 +1,10 @@
-"""HR's pages: cycles (the list, starting one), the funnel per unit with drill-down and the
-slipping list, and the CSV import with its dry-run preview and error table.
+"""HR's pages: cycles (the list, starting one with its template), the funnel per unit with
+drill-down and the slipping list, the CSV import with its dry-run preview and error table,
+and the conversation templates (the list, a preview in either language).
 
 Each calls what the JSON API's routes call: api/cycle_start.start_cycle,
-store/progress.funnel and slipping_by_manager, api/org_import.run_import. Only HR.
+store/progress.funnel and slipping_by_manager, api/org_import.run_import,
+store/templates.list_templates and conversation.preview (GET /templates). Only HR.
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ from api.cycle_start import start_cycle
 from api.deps import NowDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.org_import import ImportRequest, ImportRules, run_import
+from api.routes.templates import preview_ as template_preview
 from api.schemas import CycleIn, ImportPreview
+from conversation.templates import DEFAULT_TEMPLATE_KEY
 from store.cycles import cycle_policy
 from store.directory import CycleSpec, as_person, get_cycle
 from store.models import Employee
 from store.progress import SLIPPING, funnel, slipping_by_manager
 from store.queries import list_cycles, unit_ids
+from store.templates import list_templates
 from web.conversations import layout
+from web.i18n import LANGS, Lang
 from web.pages import Form, PageRoute, PageUser, flash, render, see_other
 from workflows.calendar import OSLO
 from workflows.contracts import Phase
@@ -50,6 +56,7 @@ def _cycle_form(
     request: Request,
     me: Employee,
     units: list[str],
+    templates: list[Any],
     values: dict[str, Any],
     errors: dict[str, str],
     extra: dict[str, Any],
@@ -57,6 +64,7 @@ def _cycle_form(
 ) -> Response:
     context = {
         "units": units,
+        "templates": templates,
         "values": values,
         "chosen": set(values.get("scope", [])),
         "errors": errors,
@@ -78,8 +86,11 @@ async def new_cycle(request: Request, session: SessionDep, me: PageUser, now: No
         "window_end": f"{year}-12-17",
         "notice_days": "",
         "min_duration_minutes": "",
+        "template": DEFAULT_TEMPLATE_KEY,
     }
-    return _cycle_form(request, me, await unit_ids(session), values, {}, await layout(session, me))
+    templates = await list_templates(session)
+    extra = await layout(session, me)
+    return _cycle_form(request, me, await unit_ids(session), templates, values, {}, extra)
 
 
 def _as_int(text: str) -> int | str:
@@ -107,6 +118,7 @@ async def start(
             "window_end",
             "notice_days",
             "min_duration_minutes",
+            "template",
         )
     }
     values["scope"] = [str(u) for u in form.getlist("scope")]
@@ -119,8 +131,10 @@ async def start(
         "window_end": values["window_end"],
         "scope": values["scope"] or None,
         "policy": policy,
+        "template": values["template"] or DEFAULT_TEMPLATE_KEY,
     }
     units = await unit_ids(session)
+    templates = await list_templates(session)
     extra = await layout(session, me)
     try:
         parsed = CycleIn.model_validate_json(json.dumps(body))
@@ -130,7 +144,7 @@ async def start(
             loc = [str(p) for p in err["loc"]]
             field = loc[-1] if loc[0] == "policy" else loc[0]
             errors.setdefault(field, err["msg"])
-        return _cycle_form(request, me, units, values, errors, extra, status=422)
+        return _cycle_form(request, me, units, templates, values, errors, extra, status=422)
     spec = CycleSpec(
         id=parsed.id,
         name=parsed.name,
@@ -140,13 +154,16 @@ async def start(
         scope=parsed.scope,
         employee_ids=None,
         policy=parsed.policy.apply(),
+        template=parsed.template,
     )
     try:
         cycle = await start_cycle(
             session, temporal, spec, hr=as_person(me), task_queue=settings.task_queue, now=now
         )
     except (Unprocessable, Conflict) as e:
-        return _cycle_form(request, me, units, values, {"id": e.message}, extra, status=e.status)
+        field = "template" if e.rule == "template" else "id"
+        errors = {field: e.message}
+        return _cycle_form(request, me, units, templates, values, errors, extra, status=e.status)
     flash(request, "saved")
     return see_other(f"/hr/cycles/{cycle.id}")
 
@@ -240,3 +257,34 @@ async def import_file(
         return render(request, "hr_import.html", {**context, **extra}, me=me)
     flash(request, "saved")
     return see_other("/hr/import")
+
+
+@router.get("/templates")
+async def templates(request: Request, session: SessionDep, me: PageUser) -> Response:
+    hr_only(me, "the templates")
+    rows = await list_templates(session)
+    context = {"templates": rows, **await layout(session, me)}
+    return render(request, "hr_templates.html", context, me=me)
+
+
+@router.get("/templates/{key}")
+async def template(
+    request: Request,
+    key: str,
+    session: SessionDep,
+    me: PageUser,
+    lang: str = "nb",
+    version: int | None = None,
+) -> Response:
+    """A template as the people filling it in read it, in bokmål or English."""
+    hr_only(me, "the templates")
+    shown: Lang = "en" if lang == "en" else "nb"
+    view = await template_preview(key, session, me, lang=shown, version=version, senior=False)
+    rows = {s.template.key: s for s in await list_templates(session)}
+    context = {
+        "view": view,
+        "langs": LANGS,
+        "versions": rows[key].versions if key in rows else [view.version],
+        **await layout(session, me),
+    }
+    return render(request, "hr_template.html", context, me=me)

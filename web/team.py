@@ -50,9 +50,12 @@ LISTED = 200
 
 
 @router.get("/team")
-async def team(request: Request, session: SessionDep, me: PageUser) -> Response:
+async def team(
+    request: Request, session: SessionDep, me: PageUser, cycle_id: str | None = None
+) -> Response:
+    """The team's conversations; with `cycle_id` (the kickoff email's link), that cycle's."""
     rows, total = await list_reviews(
-        session, ReviewFilter(manager_id=me.id), limit=LISTED, offset=0
+        session, ReviewFilter(manager_id=me.id, cycle_id=cycle_id or None), limit=LISTED, offset=0
     )
     rows.sort(key=lambda row: (row[0].ended_at is not None, row[1]))
     context = {
@@ -60,6 +63,7 @@ async def team(request: Request, session: SessionDep, me: PageUser) -> Response:
         "total": total,
         "next_step": NEXT_STEP,
         "schedule_by": await _schedule_by(session, [r for r, _ in rows]),
+        "cycle_id": cycle_id,
         **await layout(session, me),
     }
     return render(request, "team.html", context, me=me)

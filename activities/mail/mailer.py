@@ -30,6 +30,20 @@ def review_page(review_id: str) -> str:
     return f"/conversations/{quote(review_id, safe=':')}"
 
 
+# The other pages emails link to, built here for the same reason (web/ serves them).
+TEAM_ACTIONS_PAGE = "/team/actions"  # the manager's action board: the digest's link
+
+
+def team_page(cycle_id: str) -> str:
+    """The manager's team page, for one cycle's conversations: the kickoff's link."""
+    return f"/team?cycle_id={quote(cycle_id, safe='')}"
+
+
+def cycle_page(cycle_id: str) -> str:
+    """HR's page of one cycle (its funnel and slipping list): the HR digest's link."""
+    return f"/hr/cycles/{quote(cycle_id, safe='')}"
+
+
 @dataclass(frozen=True)
 class MailConfig:
     sender: str

@@ -1,11 +1,10 @@
 """As a person would: headless Chromium (Debian's, driven by Playwright) signs in through
 the local OpenID provider as HR, a manager and an employee, and walks one conversation
-from kickoff through the slot picker and the emailed link to a completed action.
+from kickoff through the slot picker, the emailed link, both preparations, the meeting,
+the summary and the sign-off to a completed action, through the pages only.
 
 Every page visited is saved as a screenshot (var/screenshots/, git-ignored) and checked
-with axe-core: no serious or critical violation. The preparation, the meeting's outcome,
-the summary and the sign-off have no pages yet (issue 10 builds them): those four steps go
-through the JSON API, everything else through the pages. Time passes on the time-skipping
+with axe-core: no serious or critical violation. Time passes on the time-skipping
 server. Skipped only where Chromium is not installed.
 """
 
@@ -16,7 +15,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe
@@ -27,7 +25,7 @@ from core.settings import Settings
 from samtale.mailsink import MailSink
 from tests.factories import EMPLOYEE, HR, MANAGER, body_text
 from tests.waiting import eventually
-from tests.web.conftest import APP_URL, bearer
+from tests.web.conftest import APP_URL
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -120,6 +118,11 @@ async def test_one_conversation_from_kickoff_to_a_completed_action(
     await looked_at(hr, "hr-cycles")
     await hr.goto(f"{live_app}/hr/import")
     await looked_at(hr, "hr-import")
+    await hr.goto(f"{live_app}/hr/templates")
+    await looked_at(hr, "hr-templates")
+    await hr.click('a[href="/hr/templates/loft?lang=en"]')
+    await expect(hr.locator("h1")).to_have_attribute("lang", "en")
+    await looked_at(hr, "hr-template-preview")
 
     # The manager finds the review on their team page and opens the slot picker.
     manager = await person(browser)
@@ -172,30 +175,67 @@ async def test_one_conversation_from_kickoff_to_a_completed_action(
     await expect(employee.get_by_text("Add to calendar (.ics)")).to_be_visible()
     await looked_at(employee, "employee-conversation-accepted")
 
-    # Until issue 10's pages: preparation, the meeting held, the summary, the sign-off.
+    # Both prepare blind: a draft first, then submitted; the employee flags workload.
     review_id = review_url.rsplit("/conversations/", 1)[1].replace("%25", "%")
-    async with httpx.AsyncClient(base_url=live_app, timeout=30) as api:
-        for who in (EMPLOYEE.id, MANAGER.id):
-            r = await api.post(f"/reviews/{review_id}/preparation", headers=bearer(settings, who))
-            assert r.status_code == 200, r.text
-        await time_env.sleep(timedelta(days=40))
-        m = bearer(settings, MANAGER.id)
-        r = await api.post(f"/reviews/{review_id}/outcome", headers=m, json={"held": True})
-        assert r.status_code == 200, r.text
-        today = (await time_env.get_current_time()).date()
-        action = {
-            "title": "Kurs i fasilitering",
-            "owner_id": EMPLOYEE.id,
-            "due": str(today + timedelta(days=30)),
-        }
-        r = await api.post(
-            f"/reviews/{review_id}/summary",
-            headers=m,
-            json={"summary": "Et godt år.", "actions": [action]},
-        )
-        assert r.status_code == 200, r.text
-        r = await api.post(f"/reviews/{review_id}/signoff", headers=bearer(settings, EMPLOYEE.id))
-        assert r.status_code == 200 and r.json()["phase"] == "follow_up", r.text
+    await employee.goto(f"{review_url}/preparation")
+    await looked_at(employee, "employee-preparation")
+    await employee.fill("#a-last_changes", "Nytt system i vår.")
+    await employee.check("#share-last_changes")
+    await employee.fill("#a-ps_workload", "For mange kveldsfrister.")
+    await employee.check("#flag-ps_workload")
+    await employee.check("#share-ps_workload")
+    await employee.click('button[value="draft"]')
+    await expect(employee.locator(".flash")).to_be_visible()
+    await expect(employee.locator("#a-ps_workload")).to_have_value("For mange kveldsfrister.")
+    await employee.click('button[value="submit"]')
+    await expect(employee.locator("#check")).to_contain_text("For mange kveldsfrister.")
+    await looked_at(employee, "employee-preparation-check")
+    await employee.click("text=Submit the preparation")
+    await expect(employee.locator("#mine-h")).to_be_visible()
+    await looked_at(employee, "employee-preparation-submitted")
+
+    await manager.goto(f"{review_url}/preparation")
+    await looked_at(manager, "manager-preparation")
+    await manager.fill("#a-last_changes", "Godt samarbeid i teamet.")
+    await manager.check("#share-last_changes")
+    await manager.click('button[value="submit"]')
+    await manager.click("text=Send inn forberedelsen")
+    await expect(manager.locator("#other")).to_contain_text("For mange kveldsfrister.")
+    await looked_at(manager, "manager-preparation-revealed")
+
+    # The meeting is held; the manager writes the summary with an action for the HMS item.
+    await time_env.sleep(timedelta(days=40))
+    await manager.goto(review_url)
+    await expect(manager.locator(".phase").first).to_have_text("Venter på oppsummering")
+    await looked_at(manager, "manager-conversation-meeting-passed")
+    await manager.click('button[name="held"][value="yes"]')
+    await expect(manager.locator(".flash")).to_be_visible()
+    await expect(manager.locator('button[name="held"]')).to_have_count(0)
+    await manager.click("a[href$='/summary']")
+    await looked_at(manager, "manager-summary-editor")
+    await manager.fill("#section-summary", "Et godt år.")
+    await manager.click('button:text("Send til godkjenning")')
+    await expect(manager.locator(".error-summary")).to_contain_text("R7")
+    await expect(manager.locator("#section-summary")).to_have_value("Et godt år.")
+    await looked_at(manager, "manager-summary-refused")
+    today = (await time_env.get_current_time()).date()
+    await manager.fill("#action-0-title", "Kurs i fasilitering")
+    await manager.select_option("#action-0-owner", EMPLOYEE.id)
+    await manager.fill("#action-0-due", str(today + timedelta(days=30)))
+    await manager.select_option("#action-0-kind", "tilrettelegging")
+    await manager.select_option("#hms-ps_workload-action", "0")
+    await manager.click('button:text("Send til godkjenning")')
+    await expect(manager.locator(".flash")).to_be_visible()
+    await looked_at(manager, "manager-summary-sent")
+
+    # The employee reads it, comments and signs.
+    await employee.goto(f"{review_url}/summary")
+    await expect(employee.locator("#current")).to_contain_text("Kurs i fasilitering")
+    await looked_at(employee, "employee-signoff")
+    await employee.fill("#comment", "Enig, men vil følge med på fristene.")
+    await employee.click('button[value="approve"]')
+    await expect(employee.locator(".phase").first).to_have_text("Follow-up")
+    assert review_id in employee.url
 
     # The employee marks their action done on the conversation page.
     await employee.goto(review_url)

@@ -52,15 +52,22 @@ async def test_an_import_is_previewed_then_confirmed(
         assert (await api.get("/employees/e-9")).status_code == 200
 
 
-async def test_hr_starts_a_cycle_and_sees_its_funnel(live_app: str, web: httpx.AsyncClient) -> None:
+async def test_hr_starts_a_cycle_and_sees_its_funnel(
+    live_app: str, web: httpx.AsyncClient, settings: Settings
+) -> None:
     page = await visit(web, f"{live_app}/hr/cycles/new", login=HR.id)
     soup = BeautifulSoup(page.text, "html.parser")
+    offered = [str(i["value"]) for i in soup.select('input[name="template"]')]
+    assert offered == ["loft", "standard"] or offered == ["standard", "loft"]
+    chosen = soup.select_one('input[name="template"][checked]')
+    assert chosen is not None and chosen["value"] == "standard"
     fields = {str(i["name"]): str(i.get("value", "")) for i in soup.select("form input")}
     fields |= {
         "id": "web-2027",
         "name": "Samtaler 2027",
         "window_start": "2026-11-01",
         "window_end": "2027-12-31",
+        "template": "loft",
     }
     fields.pop("scope", None)
     r = await web.post(f"{live_app}/hr/cycles/new", data=fields)
@@ -73,6 +80,37 @@ async def test_hr_starts_a_cycle_and_sees_its_funnel(live_app: str, web: httpx.A
     await eventually(counted, "the cycle's three reviews in the funnel")
     listed = await web.get(f"{live_app}/hr/cycles")
     assert "web-2027" in listed.text
+    async with httpx.AsyncClient(base_url=live_app, headers=bearer(settings, HR.id)) as api:
+        assert (await api.get("/cycles/web-2027")).json()["template"] == "loft"
+
+
+async def test_a_cycle_with_a_template_that_does_not_exist_is_refused_at_the_choice(
+    live_app: str, web: httpx.AsyncClient
+) -> None:
+    page = await visit(web, f"{live_app}/hr/cycles/new", login=HR.id)
+    soup = BeautifulSoup(page.text, "html.parser")
+    fields = {str(i["name"]): str(i.get("value", "")) for i in soup.select("form input")}
+    fields |= {"id": "web-2028", "template": "nosuch"}
+    r = await web.post(f"{live_app}/hr/cycles/new", data=fields)
+    assert r.status_code == 422
+    error = BeautifulSoup(r.text, "html.parser").select_one("#template-error")
+    assert error is not None and "unknown template nosuch" in error.get_text()
+
+
+async def test_hr_lists_the_templates_and_previews_each_in_both_languages(
+    live_app: str, web: httpx.AsyncClient
+) -> None:
+    listed = await visit(web, f"{live_app}/hr/templates", login=HR.id)
+    assert listed.status_code == 200
+    assert 'href="/hr/templates/standard?lang=en"' in listed.text
+    assert 'href="/hr/templates/loft?lang=nb"' in listed.text
+    nb = await web.get(f"{live_app}/hr/templates/standard?lang=nb")
+    en = await web.get(f"{live_app}/hr/templates/standard?lang=en")
+    assert "Arbeidsmiljø" in nb.text and "Trivsel" in nb.text
+    assert "Well-being" in en.text and "Trivsel" not in en.text
+    loft = await web.get(f"{live_app}/hr/templates/loft?lang=en")
+    assert "one step up" in loft.text  # the scale's follow-up questions
+    assert (await web.get(f"{live_app}/hr/templates/nosuch")).status_code == 404
 
 
 async def test_a_cycle_form_with_a_wrong_date_is_shown_again_with_the_reason(
@@ -90,3 +128,4 @@ async def test_a_cycle_form_with_a_wrong_date_is_shown_again_with_the_reason(
 async def test_hr_pages_are_for_hr_only(live_app: str, web: httpx.AsyncClient) -> None:
     page = await visit(web, f"{live_app}/hr/cycles", login=MANAGER.id)
     assert page.status_code == 403
+    assert (await web.get(f"{live_app}/hr/templates")).status_code == 403

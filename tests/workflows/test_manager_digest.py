@@ -90,7 +90,7 @@ async def test_each_manager_gets_one_digest_listing_their_teams_work(
     overdue, open_ = text.split("Forfalte tiltak:")[1].split("Åpne tiltak:")
     assert "• Kari Nordmann, " in overdue and "• Ola Hansen, " in open_
     assert "Course in facilitation" not in text  # whose and when, never the title
-    assert "https://samtale.example.no/actions?scope=team" in text
+    assert "https://samtale.example.no/team/actions" in text  # the action board page
     hr_text = body_text(by_recipient[HR.email])
     assert "• Ola Hansen" in hr_text.split("Samtaler som ikke er avtalt ennå:")[1]
     assert OTHER_MANAGER.email not in by_recipient  # nothing to tell them
