@@ -72,7 +72,7 @@ def start_provider(
         "OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
         "OIDC_RESOURCE": resource,
-        "OIDC_USERS": str(users_file),
+        "OIDC_USERS": str(users_file.resolve()),  # node runs in OIDC_DIR
     }
     out = log.open("ab") if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
