@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from conversation.model import KEY_PATTERN
 from conversation.templates import DEFAULT_TEMPLATE_KEY
+from store.directory import CycleSpec
 from workflows.calendar import OSLO
 from workflows.contracts import EmailKind, LocationKind, Policy
 
@@ -182,6 +183,20 @@ class CycleIn(Strict):
         description="the conversation template (GET /templates); its latest version now "
         "is the one every review of the cycle keeps",
     )
+
+    def spec(self) -> CycleSpec:
+        """The cycle to start, the one translation of a request (API or page) into it."""
+        return CycleSpec(
+            id=self.id,
+            name=self.name,
+            year=self.year,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            scope=self.scope,
+            employee_ids=self.employee_ids,
+            policy=self.policy.apply(),
+            template=self.template,
+        )
 
 
 class CycleOut(BaseModel):

@@ -25,7 +25,7 @@ from api.routes.templates import preview_ as template_preview
 from api.schemas import CycleIn, ImportPreview
 from conversation.templates import DEFAULT_TEMPLATE_KEY
 from store.cycles import cycle_policy
-from store.directory import CycleSpec, as_person, get_cycle
+from store.directory import as_person, get_cycle
 from store.models import Employee
 from store.progress import SLIPPING, funnel, slipping_by_manager
 from store.queries import list_cycles, unit_ids
@@ -145,20 +145,14 @@ async def start(
             field = loc[-1] if loc[0] == "policy" else loc[0]
             errors.setdefault(field, err["msg"])
         return _cycle_form(request, me, units, templates, values, errors, extra, status=422)
-    spec = CycleSpec(
-        id=parsed.id,
-        name=parsed.name,
-        year=parsed.year,
-        window_start=parsed.window_start,
-        window_end=parsed.window_end,
-        scope=parsed.scope,
-        employee_ids=None,
-        policy=parsed.policy.apply(),
-        template=parsed.template,
-    )
     try:
         cycle = await start_cycle(
-            session, temporal, spec, hr=as_person(me), task_queue=settings.task_queue, now=now
+            session,
+            temporal,
+            parsed.spec(),
+            hr=as_person(me),
+            task_queue=settings.task_queue,
+            now=now,
         )
     except (Unprocessable, Conflict) as e:
         field = "template" if e.rule == "template" else "id"

@@ -34,7 +34,7 @@ from api.deps import NowDep, SessionDep
 from api.errors import ApiError, Conflict, Unprocessable
 from api.routes import conversation as api
 from api.routes.reviews import outcome as record_outcome
-from api.schemas import OutcomeIn
+from api.schemas import OutcomeIn, ReviewOut
 from conversation.model import ItemKind, SectionKind, Template
 from conversation.preview import TemplateView, preview
 from store import conversation as texts
@@ -43,6 +43,7 @@ from store.templates import template_for_review
 from web.conversations import command_ctx, idempotency_key, layout, new_key, visible_review
 from web.pages import Form, PageRoute, PageUser, flash, language, render, review_path, see_other
 from workflows.contracts import ActionKind, Decision
+from workflows.review_checks import SUMMARY_PHASES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ACTION_ROWS = 2  # blank rows for new actions under the existing ones
@@ -154,15 +155,17 @@ async def _prep_page(
         "check": check and out.mine.submitted_at is None,
         "is_employee": me.id == review.employee.id,
         "other_name": other.name,
-        "owners": {
-            review.employee.id: review.employee.name,
-            review.manager.id: review.manager.name,
-        },
+        "owners": _owners(review),
         "key": new_key(),
         "has_feedback": t.section(SectionKind.FEEDBACK_TO_MANAGER) is not None,
         **await layout(session, me),
     }
     return render(request, "preparation.html", context, status=status, me=me)
+
+
+def _owners(review: ReviewOut) -> dict[str, str]:
+    """Who an agreed action can belong to: the two people in the conversation."""
+    return {review.employee.id: review.employee.name, review.manager.id: review.manager.name}
 
 
 @router.get("/conversations/{review_id}/preparation")
@@ -349,16 +352,12 @@ async def _summary_page(
         "values": _summary_values(t, out) if values is None else values,
         "errors": errors or {},
         "error_title": bool(errors),
-        "editing": is_manager
-        and review.phase in ("awaiting_summary", "awaiting_signoff", "follow_up"),
+        "editing": is_manager and review.phase in SUMMARY_PHASES,
         "signing": me.id == review.employee.id
         and review.phase == "awaiting_signoff"
         and current is not None
         and current.decided_at is None,
-        "owners": {
-            review.employee.id: review.employee.name,
-            review.manager.id: review.manager.name,
-        },
+        "owners": _owners(review),
         "section_titles": {s.key: s.title for s in view.sections},
         "key": new_key(),
         **await layout(session, me),

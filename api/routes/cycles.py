@@ -28,7 +28,7 @@ from api.schemas import (
 )
 from conversation.templates import DEFAULT_TEMPLATE_KEY
 from store.cycles import cycle_policy
-from store.directory import CycleSpec, as_person, get_cycle
+from store.directory import as_person, get_cycle
 from store.models import Cycle
 from store.progress import Counts, funnel
 from store.queries import ReviewFilter, list_reviews
@@ -53,19 +53,8 @@ async def create(
     email per manager. It runs in the background. A cycle runs once: the same request again
     answers the same cycle (201) and starts nothing twice; a cycle that has ended, or a
     running one asked for with other settings, is a 409."""
-    spec = CycleSpec(
-        id=body.id,
-        name=body.name,
-        year=body.year,
-        window_start=body.window_start,
-        window_end=body.window_end,
-        scope=body.scope,
-        employee_ids=body.employee_ids,
-        policy=body.policy.apply(),
-        template=body.template,
-    )
     cycle = await start_cycle(
-        session, temporal, spec, hr=as_person(me), task_queue=settings.task_queue, now=now
+        session, temporal, body.spec(), hr=as_person(me), task_queue=settings.task_queue, now=now
     )
     return _out(cycle)
 
