@@ -16,6 +16,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import Success, WorkflowActivationCompletion
 from temporalio.client import Client
+from temporalio.converter import (
+    ActivitySerializationContext,
+    DataConverter,
+    StorageDriverStoreContext,
+    StorageDriverWorkflowInfo,
+    WorkflowSerializationContext,
+)
 from temporalio.worker import (
     Worker,
     WorkflowInstance,
@@ -34,7 +41,7 @@ from activities.mail.smtp import SmtpConfig, SmtpSender
 from activities.org_changes import OrgChangeActivities
 from activities.readmodel import ReadModelActivities
 from core.settings import Settings
-from core.temporal import connect
+from core.temporal import DATA_CONVERTER, connect
 from store.db import engine_for, session_factory
 from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
@@ -79,9 +86,12 @@ class _OnFirstActivation(WorkflowInstance):
 
     _loops = threading.local()
 
-    def __init__(self, runner: WorkflowRunner, det: WorkflowInstanceDetails) -> None:
+    def __init__(
+        self, runner: WorkflowRunner, det: WorkflowInstanceDetails, *, context_free: bool
+    ) -> None:
         self._runner = runner
         self._det = det
+        self._context_free = context_free
         self._instance: WorkflowInstance | None = None
 
     def _built(self) -> WorkflowInstance:
@@ -105,10 +115,23 @@ class _OnFirstActivation(WorkflowInstance):
             return WorkflowActivationCompletion(run_id=act.run_id, successful=Success())
         return self._built().activate(act)
 
+    # The SDK asks both of these for every payload sequence of every activation and
+    # completion, three visits each way, and a sandboxed instance answers each by running
+    # code in the sandbox. With a context-free converter (see `context_free`) the answer
+    # cannot change a byte: no context, and the run itself as the store target, which no
+    # external storage reads.
     def get_serialization_context(self, command_info: Any) -> Any:
+        if self._context_free:
+            return None
         return self._built().get_serialization_context(command_info)
 
     def get_external_store_context(self, command_info: Any) -> Any:
+        if self._context_free:
+            i = self._det.info
+            run = StorageDriverWorkflowInfo(
+                id=i.workflow_id, run_id=i.run_id, type=i.workflow_type, namespace=i.namespace
+            )
+            return StorageDriverStoreContext(target=run)
         return self._built().get_external_store_context(command_info)
 
     def get_info(self) -> Any:
@@ -126,21 +149,44 @@ class OffTheLoop(WorkflowRunner):
     checks the class again), and meanwhile the loop stands still: every RPC, activity
     and other workflow's dispatch waits (at a kickoff, the start calls of the next
     reviews). This builds the very same sandbox on the run's first activation, in the
-    workflow task thread the activation runs in anyway."""
+    workflow task thread the activation runs in anyway.
 
-    def __init__(self, runner: WorkflowRunner) -> None:
+    `converter` is the worker's: if it is context-free, the per-payload questions of the
+    serialization context are answered without entering the sandbox."""
+
+    def __init__(self, runner: WorkflowRunner, converter: DataConverter = DATA_CONVERTER) -> None:
         self.runner = runner
+        self.context_free = context_free(converter)
 
     def prepare_workflow(self, defn: Any) -> None:
         self.runner.prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
-        return _OnFirstActivation(self.runner, det)
+        return _OnFirstActivation(self.runner, det, context_free=self.context_free)
 
     def set_worker_level_failure_exception_types(
         self, types: Sequence[type[BaseException]]
     ) -> None:
         self.runner.set_worker_level_failure_exception_types(types)
+
+
+def context_free(converter: DataConverter) -> bool:
+    """True if no part of the converter takes a serialization context (no codec, no
+    external storage, converters that ignore it): ours, which is plain JSON. A codec that
+    encrypts per workflow would make this False, and the sandbox is asked again."""
+    workflow_ctx = WorkflowSerializationContext(namespace="", workflow_id="")
+    activity_ctx = ActivitySerializationContext(
+        namespace="",
+        workflow_id="",
+        workflow_type="",
+        activity_type="",
+        activity_id="",
+        activity_task_queue="",
+        is_local=False,
+    )
+    return converter.external_storage is None and all(
+        converter.with_context(c) is converter for c in (workflow_ctx, activity_ctx)
+    )
 
 
 WORKFLOW_RUNNER = OffTheLoop(SANDBOX)
@@ -298,7 +344,7 @@ def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker, **options: Any
 ) -> Workers:
     """`options` go to the main Worker as they are (tests use them to tune caching)."""
-    options.setdefault("workflow_runner", WORKFLOW_RUNNER)
+    options.setdefault("workflow_runner", OffTheLoop(SANDBOX, client.data_converter))
     compile_workflows_once()
     # Review emails, unpaced: the email worker's limits pace them. The main worker also
     # serves send_email, for sends scheduled on its queue before the email queue existed.

@@ -4,6 +4,7 @@ silently and breaking replay a year later."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 import uuid
@@ -16,12 +17,15 @@ from typing import Any
 
 import pytest
 from temporalio import activity
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.email import EmailActivities
 from activities.readmodel import ReadModelActivities
-from samtale.worker import WORKFLOW_RUNNER
+from core.temporal import DATA_CONVERTER
+from samtale.worker import SANDBOX, WORKFLOW_RUNNER, OffTheLoop, context_free
 from workflows import review
 
 PROBE = "workflows.sandbox_probe"
@@ -114,3 +118,28 @@ def test_the_review_schedules_its_activities_by_their_own_names() -> None:
     assert activity._Definition.must_from_callable(ReadModelActivities.sync_review).name == (
         review.SYNC_REVIEW
     )
+
+
+def test_our_converter_takes_no_serialization_context() -> None:
+    """The worker answers the SDK's per-payload context questions without entering the
+    sandbox only because no part of our converter would use the answer."""
+    assert context_free(DATA_CONVERTER)
+
+
+class _PerWorkflowCodec(PayloadCodec, WithSerializationContext):
+    """A codec that, like per-workflow encryption, wants to know whose payload it codes."""
+
+    def with_context(self, context: SerializationContext) -> _PerWorkflowCodec:
+        return _PerWorkflowCodec()
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+
+def test_a_converter_with_a_context_aware_codec_still_asks_the_sandbox() -> None:
+    coded = dataclasses.replace(DATA_CONVERTER, payload_codec=_PerWorkflowCodec())
+    assert not context_free(coded)
+    assert not OffTheLoop(SANDBOX, coded).context_free
