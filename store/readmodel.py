@@ -107,7 +107,11 @@ async def write_answer_then(
     read: Callable[[AsyncSession], Awaitable[T]],
 ) -> T:
     """Write a command's answer, then `read` in the same transaction: one connection and
-    one commit for the API's write and its read-your-write."""
+    one commit for the API's write and its read-your-write. An answer the workflow has
+    written itself (`written`, in the update's own task) is only read: nothing is owed."""
+    if answer.written:
+        async with sessions.begin() as session:
+            return await read(session)
     sync = ReviewSync(state=answer.state, events=answer.events)
     return await write_synced(sessions, sync, read, probe=False)
 

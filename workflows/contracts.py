@@ -369,6 +369,9 @@ class CommandResult:
 
     state: ReviewState
     events: list[TimelineEvent] = field(default_factory=list)
+    # The workflow wrote this version to the read model itself, before it answered (patch
+    # write-in-task): the caller only reads. False in answers recorded before the patch.
+    written: bool = False
 
 
 @dataclass
