@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as DeadlinePassed
 
 from workflows.review_commands import ReviewCommands
 from workflows.review_core import (
@@ -29,6 +30,7 @@ from workflows.review_core import (
     DROP_STALE_EMAILS,
     TELL_HR_UNDELIVERABLE,
     TELL_MANAGER_CANCELLED,
+    WRITE_IN_TASK,
 )
 
 # The pure modules pass through the sandbox: they are deterministic, and the
@@ -53,6 +55,7 @@ __all__ = [
     "ANSWER_BEFORE_SYNC",
     "TELL_HR_UNDELIVERABLE",
     "TELL_MANAGER_CANCELLED",
+    "WRITE_IN_TASK",
     "ReviewWorkflow",
 ]
 
@@ -80,6 +83,17 @@ SYNC_RETRY_BOUNDED = RetryPolicy(
     maximum_attempts=8,
 )
 SYNC_PAUSE = timedelta(minutes=15)
+# The in-task write (patch write-in-task): a local activity, so its input (the whole state)
+# stays out of the history and no second task follows. A few quick attempts, then the sync
+# activity above takes over and the command's caller is answered with the change to write.
+# The loop keeps one timer for its next wake instead of starting and cancelling one on every
+# pass (each pass after a command did).
+ONE_TIMER = "one-timer"
+IN_TASK_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0, maximum_attempts=3
+)
+IN_TASK_ATTEMPT = timedelta(seconds=10)  # SQLite's lock wait, PostgreSQL's statement timeout
+IN_TASK_DEADLINE = timedelta(seconds=15)
 SYNC_WITH_AN_END = "sync-with-an-end"
 # The backstop sync of changes the API has already written from a command's answer waits
 # until the review has been quiet for SYNC_QUIET (never longer than SYNC_LAG_MAX after the
@@ -102,6 +116,8 @@ class ReviewWorkflow(ReviewCommands):
         self._answered: _Answered | None = None  # answers not yet written by the backstop
         self._quiet_until: datetime | None = None  # the backstop waits for quiet until then
         self._quiet_since: datetime | None = None  # ... counted from the answer at this time
+        self._timer: asyncio.Task[None] | None = None  # the loop's next wake (patch one-timer)
+        self._timer_at: datetime | None = None
 
     # ---- the main loop -------------------------------------------------------------
 
@@ -115,19 +131,43 @@ class ReviewWorkflow(ReviewCommands):
             # during the flush waits for its own flush, which must come before we leave.
             if self._s.phase in TERMINAL_PHASES and not self._outbox and not self._events:
                 break
+            # Wake for anything not yet persisted or mailed, not just for changes made
+            # while we slept: an update may land during a flush.
+            if workflow.patched(ONE_TIMER):
+                self._arm(self._next_wake())
+                await workflow.wait_condition(self._woken)
+                continue
             wake = self._next_wake()
             timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
             try:
-                # Wake for anything not yet persisted or mailed, not just for changes
-                # made while we slept: an update may land during a flush.
                 await workflow.wait_condition(self._work_waiting, timeout=timeout)
             except TimeoutError:
                 pass
+        if self._timer is not None:
+            self._timer.cancel()
         await workflow.wait_condition(lambda: not self._inflight)
         await workflow.wait_condition(workflow.all_handlers_finished)
         while not await self._flush(final=True):
             await workflow.sleep(max(self._sync_wait(), timedelta(seconds=1)))
         return self._s
+
+    def _arm(self, wake: datetime | None) -> None:
+        """One timer for the next wake, kept across wakes (patch one-timer): a new one only
+        for an earlier time. A later or no next wake keeps the running timer, which then
+        fires early and the loop looks again: one task then, instead of a cancelled and a
+        started timer on every command."""
+        if self._timer is not None and self._timer.done():
+            self._timer = self._timer_at = None
+        if wake is None or (self._timer_at is not None and self._timer_at <= wake):
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        delay = max(wake - workflow.now(), timedelta(seconds=1))
+        self._timer_at = workflow.now() + delay
+        self._timer = asyncio.create_task(workflow.sleep(delay))
+
+    def _woken(self) -> bool:
+        return self._work_waiting() or (self._timer is not None and self._timer.done())
 
     def _work_waiting(self) -> bool:
         """Something to mail, or to persist unless a write gave up and pauses or the
@@ -146,7 +186,7 @@ class ReviewWorkflow(ReviewCommands):
 
     async def _answer(self) -> CommandResult:
         answer = await super()._answer()
-        if workflow.patched(ANSWER_BEFORE_SYNC):  # the caller writes this answer itself
+        if not answer.written and workflow.patched(ANSWER_BEFORE_SYNC):  # the caller writes it
             now, first = workflow.now(), self._answered
             self._answered = _Answered(self._s.version, first.first_at if first else now, now)
         return answer
@@ -271,8 +311,11 @@ class ReviewWorkflow(ReviewCommands):
         if not final and self._wait_for_quiet():
             return True
         events, version = list(self._events), self._s.version
-        bounded = workflow.patched(SYNC_WITH_AN_END)
         sync = ReviewSync(state=self._s, events=events)
+        if workflow.patched(WRITE_IN_TASK) and await self._write_in_task(sync):
+            self._written(len(events), version)
+            return True
+        bounded = workflow.patched(SYNC_WITH_AN_END)
         retry = SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY
         try:
             await workflow.execute_activity(
@@ -286,11 +329,37 @@ class ReviewWorkflow(ReviewCommands):
                 raise
             self._sync_gave_up(err)
             return False
-        del self._events[: len(events)]
+        self._written(len(events), version)
+        return True
+
+    async def _write_in_task(self, sync: ReviewSync) -> bool:
+        """The write as a local activity, in the task that made the change; False if it
+        gave up, which lets the commands waiting for it answer with the change to write."""
+        try:
+            await workflow.execute_local_activity(
+                SYNC_REVIEW,
+                sync,
+                start_to_close_timeout=IN_TASK_ATTEMPT,
+                schedule_to_close_timeout=IN_TASK_DEADLINE,
+                retry_policy=IN_TASK_RETRY,
+            )
+        except (ActivityError, ApplicationError, DeadlinePassed) as err:
+            # A local activity's failure comes as it is (not wrapped in an ActivityError);
+            # its deadline as a timeout.
+            self._unwritten = sync.state.version
+            workflow.logger.warning(
+                "review %s: the in-task write gave up (%s); the sync activity follows",
+                self._s.review_id,
+                err.cause or err,
+            )
+            return False
+        return True
+
+    def _written(self, n_events: int, version: int) -> None:
+        del self._events[:n_events]
         self._synced = max(self._synced, version)
         if self._answered is not None and self._answered.version <= self._synced:
             self._answered = None
-        return True
 
     def _wait_for_quiet(self) -> bool:
         """True if the backstop sync may wait: every change not yet synced was answered to

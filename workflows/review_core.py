@@ -39,6 +39,11 @@ CONVERSATION_FACTS = "conversation-facts"
 # A new manager prepares for themselves: a manager change before the meeting forgets that
 # the old manager had submitted (their preparation stays theirs, unread by the new one).
 NEW_MANAGER_PREPARES = "new-manager-prepares"
+# A change is written to the read model in the workflow task that made it, by a local
+# activity, before a command answers: the caller only reads, and no backstop sync, timer or
+# second task follows (one task per command, as a bare update). Before it the caller wrote
+# the answer and the loop's sync activity wrote it again once the review was quiet.
+WRITE_IN_TASK = "write-in-task"
 # A declined correction leaves the signed version standing (the review goes back to
 # follow_up, not closed_unsigned), and the signed actions' reminders run during a correction.
 SIGNED_VERSION_STANDS = "signed-version-stands"
@@ -67,6 +72,7 @@ class ReviewCore:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._withdrawn: set[str] = set()  # in-flight sends cancelled as moot
         self._synced = -1
+        self._unwritten = -1  # the newest version whose in-task write gave up
         self._record("started")
         if inp.registered:
             # The kickoff already wrote this first row and event (see ReviewInput).
@@ -103,10 +109,20 @@ class ReviewCore:
                 task.cancel()
 
     async def _answer(self) -> CommandResult:
-        """An accepted command answers at once with the state and the events not yet in the
-        read model; the caller (the API) writes them, and the loop's sync stays the durable,
-        version-checked backstop. Before this patch an update returned only once the sync
-        activity had run: a second workflow task and an activity on every command's path."""
+        """An accepted command answers once the loop has written its change to the read
+        model in this same workflow task (patch write-in-task): the caller only reads. If
+        that write gave up (the database is down), it answers at once with the state and
+        the events, for the caller to write, and the loop's sync activity keeps trying.
+
+        Before write-in-task (patch answer-before-sync) it answered at once and the caller
+        wrote, the loop's sync following as the backstop; before that it answered once the
+        sync activity had run, a second workflow task and an activity on its path."""
+        if workflow.patched(WRITE_IN_TASK):
+            v = self._s.version
+            await workflow.wait_condition(lambda: max(self._synced, self._unwritten) >= v)
+            if self._synced >= v:
+                return CommandResult(state=self._s, written=True)
+            return CommandResult(state=self._s, events=list(self._events))
         if workflow.patched(ANSWER_BEFORE_SYNC):
             return CommandResult(state=self._s, events=list(self._events))
         v = self._s.version

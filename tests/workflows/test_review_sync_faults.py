@@ -53,7 +53,14 @@ async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
         handle = await time_env.client.start_workflow(
             ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
         )
-        await time_env.sleep(timedelta(minutes=10))  # past the write's last attempt
+
+        # The in-task write gives up first, in a second or so of real time (a local
+        # activity's attempts are not skipped); then the sync activity's attempts are.
+        async def in_task_gave_up() -> bool:
+            return any("in-task write gave up" in r.getMessage() for r in caplog.records)
+
+        await eventually(in_task_gave_up, "the in-task write to give up")
+        await time_env.sleep(timedelta(minutes=10))  # past the sync activity's last attempt
 
         async def gave_up() -> bool:
             return (await handle.query(ReviewWorkflow.state)).sync_failures == 1
