@@ -178,9 +178,9 @@ async def test_an_older_sync_landing_mid_write_never_hides_the_answer(
     await sync(db, ReviewSync(state(1), [event(1, "started")]))
     attempts: list[str] = []
 
-    def older_sync_tries_to_commit(_mapper: object, _conn: object, row: Review) -> None:
-        if row.version != 3 or attempts:
-            return
+    def older_sync_tries_to_commit(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if not statement.startswith("UPDATE reviews SET cycle_id") or attempts:
+            return  # not yet the write of the row itself (the hold is a no-op UPDATE)
         try:
             with sqlite3.connect(path, timeout=0) as other:
                 other.execute("UPDATE reviews SET version = 2, phase = 'invited'")
@@ -188,13 +188,44 @@ async def test_an_older_sync_landing_mid_write_never_hides_the_answer(
         except sqlite3.OperationalError as e:
             attempts.append(str(e))  # "database is locked": the write holds the lock
 
-    event_api.listen(Review, "before_update", older_sync_tries_to_commit)
+    engine = db.kw["bind"].sync_engine
+    event_api.listen(engine, "before_cursor_execute", older_sync_tries_to_commit)
     try:
         await write_answer(db, CommandResult(state(3, Phase.PREPARING), [event(3, "accepted")]))
     finally:
-        event_api.remove(Review, "before_update", older_sync_tries_to_commit)
+        event_api.remove(engine, "before_cursor_execute", older_sync_tries_to_commit)
     await sync(db, ReviewSync(state(2, Phase.INVITED), [event(2, "scheduled")]))  # it retries
     async with db() as session:
         row = await session.get(Review, "review-2027-e-100")
     assert attempts and row is not None
     assert (row.version, row.phase) == (3, "preparing"), attempts
+
+
+class Statements:
+    """Counts what the engine sends to the database (cursor executions)."""
+
+    def __init__(self, db: async_sessionmaker) -> None:
+        self.engine, self.sent = db.kw["bind"].sync_engine, list[str]()
+
+    def __enter__(self) -> list[str]:
+        event_api.listen(self.engine, "before_cursor_execute", self._count)
+        return self.sent
+
+    def __exit__(self, *_: object) -> None:
+        event_api.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, _c: object, _cur: object, statement: str, *_: object) -> None:
+        self.sent.append(statement[:40])
+
+
+async def test_a_commands_answer_is_written_in_four_statements(db: async_sessionmaker) -> None:
+    """The common case on every command's path: the row is there, the answer is newer, it
+    has no actions. Hold the row, replace it, add to the phase tallies along the unit's
+    path, insert the event; scheduling also moves a slip tally (one statement more)."""
+    await sync(db, ReviewSync(state(1), [event(1, "started")]))
+    with Statements(db) as scheduled:
+        await write_answer(db, CommandResult(state(2, Phase.INVITED), [event(2, "scheduled")]))
+    with Statements(db) as accepted:
+        await write_answer(db, CommandResult(state(3, Phase.PREPARING), [event(3, "accepted")]))
+    assert len(accepted) == 4, accepted
+    assert len(scheduled) == 5, scheduled
