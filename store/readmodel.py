@@ -35,6 +35,7 @@ _HELD = (
     _REVIEWS.c.meeting_start,
 )
 _BY_ID = _REVIEWS.c.id == bindparam("b_id")
+_VERSION = select(_REVIEWS.c.version).where(_BY_ID)
 # SQLite has no SELECT ... FOR UPDATE and reads outside a transaction: a no-op UPDATE
 # takes the database's write lock, and its RETURNING (the values after a change to
 # nothing: the row as it stands) is the read. Nobody can change the row before the commit.
@@ -82,7 +83,7 @@ async def apply_sync(session: AsyncSession, sync: ReviewSync, *, probe: bool = T
     s = sync.state
     conn = await session.connection()
     if probe:
-        held = await conn.scalar(select(_REVIEWS.c.version).where(_BY_ID), {"b_id": s.review_id})
+        held = await conn.scalar(_VERSION, {"b_id": s.review_id})
         if held is None or held < s.version:
             await _apply_state(session, conn, s)
     else:
@@ -173,8 +174,9 @@ async def write_synced(
     the fan-out activities) and by the workflow's own sync, maybe at the same moment.
 
     Whichever comes second finds the version there and adds nothing; if they race (two
-    inserts of a new row; on SQLite also a row changed under the version-checked UPDATE),
-    the write runs again and then sees the other writer's version. On return the read
+    inserts of a new row; a row changed under the version-guarded UPDATE, which holding
+    the row first should rule out), the write runs again and then sees the other
+    writer's version. On return the read
     model holds this version or a newer one, and `read` ran in the same transaction."""
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:

@@ -215,7 +215,7 @@ class Statements:
         event_api.remove(self.engine, "before_cursor_execute", self._count)
 
     def _count(self, _c: object, _cur: object, statement: str, *_: object) -> None:
-        self.sent.append(statement[:40])
+        self.sent.append(statement)
 
 
 async def test_a_commands_answer_is_written_in_four_statements(db: async_sessionmaker) -> None:
@@ -229,3 +229,18 @@ async def test_a_commands_answer_is_written_in_four_statements(db: async_session
         await write_answer(db, CommandResult(state(3, Phase.PREPARING), [event(3, "accepted")]))
     assert len(accepted) == 4, accepted
     assert len(scheduled) == 5, scheduled
+
+
+async def test_unchanged_actions_are_read_and_not_written(db: async_sessionmaker) -> None:
+    """A change that leaves the actions as they are (here the manager's preparation)
+    reads them once, for the tallies, and writes none; nor does it touch the tallies."""
+    due = date(2027, 3, 1)
+    actions = [Action(id=1, title="Course", owner_id=EMPLOYEE.id, due=due, created_at=T0)]
+    await sync(db, ReviewSync(state(5, Phase.FOLLOW_UP, actions=actions)))
+    later = state(6, Phase.FOLLOW_UP, actions=copy.deepcopy(actions), manager_prepared=True)
+    later.phase_since = state(5).phase_since
+    with Statements(db) as sent:
+        await write_answer(db, CommandResult(later, [event(6, "prepared")]))
+    on_actions = [s.split()[0] for s in sent if " actions" in s]
+    assert on_actions == ["SELECT"], sent
+    assert len(sent) == 4, sent  # hold, replace, read the actions, the event
