@@ -211,19 +211,18 @@ async def add_one(conn: AsyncConnection, cycle_id: str, unit: str | None, delta:
     """`add` for one review's change, in one statement per table it touches: the unit's
     path up the tree is looked up inside each upsert, not before it. Same rows, same
     key order as `add` (the path and the keys sorted), so writers lock rows alike."""
-    phases = sorted((what, n) for (what, day), n in delta.items() if day is None and n)
-    slips = sorted(((what, day), n) for (what, day), n in delta.items() if day is not None and n)
-    params: dict[str, Any] = {"b_cycle": cycle_id, "b_unit": unit or WHOLE_CYCLE}
-    dialect = conn.dialect.name
-    if phases:
-        params |= {f"b_what{i}": w for i, (w, _) in enumerate(phases)}
-        params |= {f"b_n{i}": n for i, (_, n) in enumerate(phases)}
-        await conn.execute(_upsert_along_path(dialect, False, len(phases)), params)
-    if slips:
-        params |= {f"b_what{i}": w for i, ((w, _), _) in enumerate(slips)}
-        params |= {f"b_day{i}": d for i, ((_, d), _) in enumerate(slips)}
-        params |= {f"b_n{i}": n for i, (_, n) in enumerate(slips)}
-        await conn.execute(_upsert_along_path(dialect, True, len(slips)), params)
+    for slip in (False, True):
+        keys = sorted(  # a phase has no day: date.min sorts it and is not sent
+            (what, day or date.min, n)
+            for (what, day), n in delta.items()
+            if n and (day is not None) == slip
+        )
+        if not keys:
+            continue
+        params: dict[str, Any] = {"b_cycle": cycle_id, "b_unit": unit or WHOLE_CYCLE}
+        for i, (what, day, n) in enumerate(keys):
+            params |= {f"b_what{i}": what, f"b_n{i}": n} | ({f"b_day{i}": day} if slip else {})
+        await conn.execute(_upsert_along_path(conn.dialect.name, slip, len(keys)), params)
 
 
 @functools.cache
