@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -40,10 +40,30 @@ _VERSION = select(_REVIEWS.c.version).where(_BY_ID)
 # takes the database's write lock, and its RETURNING (the values after a change to
 # nothing: the row as it stands) is the read. Nobody can change the row before the commit.
 _HOLD_SQLITE = update(_REVIEWS).where(_BY_ID).values(version=_REVIEWS.c.version).returning(*_HELD)
-_HOLD_PG = select(*_HELD).where(_BY_ID).with_for_update()
+# PostgreSQL: FOR NO KEY UPDATE, the lock an UPDATE that keeps the key takes. It queues
+# the review's writers as FOR UPDATE would, but not the foreign-key check (FOR KEY SHARE)
+# of a writer that only adds events: with FOR UPDATE, that writer's event and this one's
+# (the same seq, unique) deadlocked, each waiting for the other.
+_HOLD_PG = select(*_HELD).where(_BY_ID).with_for_update(key_share=True)
 # The SET clause is the state's columns, given at execution; the guard is belt and braces
 # (the row is held), and a miss fails the attempt like the ORM's version check did.
 _REPLACE = update(_REVIEWS).where(_BY_ID, _REVIEWS.c.version == bindparam("b_version"))
+# PostgreSQL's RETURNING may name the UPDATE's other FROM items, so there the hold and the
+# replace are one statement: the row is locked and read in a CTE (FOR UPDATE waits for a
+# writer ahead and then reads the row it committed), replaced when older, and the CTE's
+# (old) values come back. Nothing back: no row, or not older; the two statements decide.
+_WAS = (
+    select(_REVIEWS.c.id, *_HELD)
+    .where(_BY_ID)
+    .with_for_update(key_share=True)
+    .cte("was")
+    .prefix_with("MATERIALIZED")  # evaluated once, as written: never folded into the UPDATE
+)
+_HOLD_AND_REPLACE_PG = (
+    update(_REVIEWS)
+    .where(_REVIEWS.c.id == _WAS.c.id, _WAS.c.version < bindparam("b_newer"))
+    .returning(*(_WAS.c[c.name] for c in _HELD))
+)
 _ACTIONS_OF = select(
     _ACTIONS.c.number,
     _ACTIONS.c.title,
@@ -92,26 +112,40 @@ async def apply_sync(session: AsyncSession, sync: ReviewSync, *, probe: bool = T
 
 
 async def _apply_state(session: AsyncSession, conn: AsyncConnection, s: ReviewState) -> None:
-    hold = _HOLD_SQLITE if conn.dialect.name == "sqlite" else _HOLD_PG
-    row = (await conn.execute(hold, {"b_id": s.review_id})).first()
-    before: tallies.Facts | None = None
-    if row is None:
-        unit = await _insert_row(session, conn, s)
-    elif row.version >= s.version:
+    replaced = await _replace(session, conn, s)
+    if replaced is None:
         return  # this version or a newer one landed before the hold (or the probe)
-    else:
-        unit = row.org_unit_id
-        replaced = await conn.execute(
-            _REPLACE, {"b_id": s.review_id, "b_version": row.version, **_columns(s)}
-        )
-        if replaced.rowcount != 1:
-            raise StaleDataError(f"review {s.review_id} changed under its write")
+    was, unit = replaced
     dues_before, dues_after = await _sync_actions(conn, s)
-    if row is not None:
-        before = tallies.Facts(row.phase, row.phase_since, row.meeting_start, dues_before)
+    before = None
+    if was is not None:
+        before = tallies.Facts(was.phase, was.phase_since, was.meeting_start, dues_before)
     m = s.meeting
     after = tallies.Facts(s.phase.value, s.phase_since, m.start if m else None, dues_after)
     await tallies.add_one(conn, s.cycle_id, unit, tallies.change(before, after))
+
+
+async def _replace(
+    session: AsyncSession, conn: AsyncConnection, s: ReviewState
+) -> tuple[Row[Any] | None, str | None] | None:
+    """Hold the row and replace it by the state: the row as it was (None: there was none,
+    now there is) and its unit; None if the row holds this version or a newer one."""
+    columns = _columns(s)
+    if conn.dialect.name == "postgresql":
+        params = {"b_id": s.review_id, "b_newer": s.version, **columns}
+        was = (await conn.execute(_HOLD_AND_REPLACE_PG, params)).first()
+        if was is not None:
+            return was, was.org_unit_id
+    hold = _HOLD_SQLITE if conn.dialect.name == "sqlite" else _HOLD_PG
+    was = (await conn.execute(hold, {"b_id": s.review_id})).first()
+    if was is None:
+        return None, await _insert_row(session, conn, s)
+    if was.version >= s.version:
+        return None
+    params = {"b_id": s.review_id, "b_version": was.version, **columns}
+    if (await conn.execute(_REPLACE, params)).rowcount != 1:
+        raise StaleDataError(f"review {s.review_id} changed under its write")
+    return was, was.org_unit_id
 
 
 async def _insert_row(session: AsyncSession, conn: AsyncConnection, s: ReviewState) -> str | None:
@@ -276,4 +310,4 @@ async def _add_events(conn: AsyncConnection, sync: ReviewSync) -> None:
         for e in sync.events
     ]
     stmt = _ADD_EVENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    await conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+    await conn.execute(stmt, rows)  # a list: no RETURNING of the new ids
