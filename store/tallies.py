@@ -13,17 +13,34 @@ action's due date. "Slipping" is then a sum over the days before a cutoff.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import (
+    Date,
+    Insert,
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from store.models import ActionItem, OrgUnit, PhaseTally, Review, SlipTally
 from workflows.calendar import OSLO
@@ -188,6 +205,63 @@ async def add(session: AsyncSession, deltas: Mapping[tuple[str, str | None], Del
     nonzero = {k: d for k, d in deltas.items() if d}
     if nonzero:
         await write(session, await spread(session, nonzero))
+
+
+async def add_one(conn: AsyncConnection, cycle_id: str, unit: str | None, delta: Delta) -> None:
+    """`add` for one review's change, in one statement per table it touches: the unit's
+    path up the tree is looked up inside each upsert, not before it. Same rows, same
+    key order as `add` (the path and the keys sorted), so writers lock rows alike."""
+    for slip in (False, True):
+        keys = sorted(  # a phase has no day: date.min sorts it and is not sent
+            (what, day or date.min, n)
+            for (what, day), n in delta.items()
+            if n and (day is not None) == slip
+        )
+        if not keys:
+            continue
+        params: dict[str, Any] = {"b_cycle": cycle_id, "b_unit": unit or WHOLE_CYCLE}
+        for i, (what, day, n) in enumerate(keys):
+            params |= {f"b_what{i}": what, f"b_n{i}": n} | ({f"b_day{i}": day} if slip else {})
+        await conn.execute(_upsert_along_path(conn.dialect.name, slip, len(keys)), params)
+
+
+@functools.cache
+def _upsert_along_path(dialect: str, slip: bool, keys: int) -> Insert:
+    """INSERT INTO <tally> SELECT cycle, unit, key, n FROM <the unit's path> x <the keys>
+    ON CONFLICT add n. The path is the unit, every unit above it and the whole cycle; a
+    unit the tree does not know counts for itself and the cycle (as `paths`). A review
+    without a unit passes WHOLE_CYCLE as its unit, which the union then holds once."""
+    org = cast(Table, OrgUnit.__table__)
+    up = select(org.c.id, org.c.parent_id).where(org.c.id == bindparam("b_unit", type_=String))
+    up_cte = up.cte("up", recursive=True)
+    up_cte = up_cte.union(select(org.c.id, org.c.parent_id).where(org.c.id == up_cte.c.parent_id))
+    path = union(
+        select(up_cte.c.id),
+        select(bindparam("b_unit", type_=String).label("id")),
+        select(literal(WHOLE_CYCLE, String).label("id")),
+    ).cte("path")
+    table = cast(Table, (SlipTally if slip else PhaseTally).__table__)
+    key_rows = []
+    for i in range(keys):
+        cols: list[Label[Any]] = [bindparam(f"b_what{i}", type_=String).label("what")]
+        if slip:
+            cols.append(bindparam(f"b_day{i}", type_=Date).label("day"))
+        cols.append(bindparam(f"b_n{i}", type_=Integer).label("n"))
+        key_rows.append(select(*cols))
+    wanted = (union_all(*key_rows) if keys > 1 else key_rows[0]).cte("wanted")
+    order = [path.c.id, wanted.c.what, *([wanted.c.day] if slip else [])]
+    rows = (
+        select(bindparam("b_cycle", type_=String), *order, wanted.c.n)
+        .select_from(path.join(wanted, true()))
+        .where(true())  # SQLite: an upsert's SELECT needs a WHERE (a parsing ambiguity)
+        .order_by(*order)
+    )
+    names = ["cycle_id", "unit_id", "what" if slip else "phase", *(["day"] if slip else []), "n"]
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = stmt.from_select(names, rows)
+    return stmt.on_conflict_do_update(
+        index_elements=names[:-1], set_={"n": table.c.n + stmt.excluded.n}
+    )
 
 
 async def move_unit(session: AsyncSession, unit: OrgUnit, parent: str | None, into: Rows) -> None:

@@ -332,6 +332,42 @@ async def test_concurrent_syncs_of_one_review_count_its_change_once(
     assert (f.overall.phases["invited"], f.overall.total) == (1, 6)
 
 
+async def test_one_reviews_change_adds_along_its_path_what_add_adds(
+    db: async_sessionmaker,
+) -> None:
+    """add_one looks the path up inside its upserts: the same rows as add, for a unit deep
+    in the tree, a unit the tree does not know (itself and the cycle) and no unit."""
+    await import_org(db, ORG)
+    delta = tallies.change(
+        tallies.Facts("scheduling", KICKOFF, None, (date(2027, 3, 1),)),
+        tallies.Facts("invited", KICKOFF, KICKOFF, (date(2027, 3, 1), date(2027, 4, 1))),
+    )
+    for unit in ("Salg Vest", "Ukjent", None):
+        async with db.begin() as session:
+            await tallies.add(session, {("2026", unit): delta})
+            await tallies.add_one(await session.connection(), "2027", unit, delta)
+        async with db() as session:
+            rows = await session.execute(
+                select(PhaseTally.cycle_id, PhaseTally.unit_id, PhaseTally.phase, PhaseTally.n)
+            )
+            slips = await session.execute(
+                select(
+                    SlipTally.cycle_id,
+                    SlipTally.unit_id,
+                    SlipTally.what,
+                    SlipTally.day,
+                    SlipTally.n,
+                )
+            )
+            by_cycle: dict[str, set[tuple]] = {"2026": set(), "2027": set()}
+            for cycle, *rest in [*rows.tuples(), *slips.tuples()]:
+                by_cycle[cycle].add(tuple(rest))
+        assert by_cycle["2026"] == by_cycle["2027"], unit
+    assert ("Konsern", "invited", 1) in by_cycle["2027"]
+    assert ("Ukjent", "invited", 1) in by_cycle["2027"]
+    assert ("", "invited", 3) in by_cycle["2027"]
+
+
 def test_an_ended_reviews_open_actions_never_come_due() -> None:
     due = (date(2027, 4, 1),)
     running = tallies.Facts(Phase.FOLLOW_UP.value, KICKOFF, None, due)
