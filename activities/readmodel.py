@@ -16,6 +16,11 @@ class ReadModelActivities:
 
     @activity.defn(name="sync_review")
     async def sync_review(self, sync: ReviewSync) -> None:
-        """The API writes a command's answer too; store.readmodel.write_synced settles a
-        race between the two, so a race is not a failed attempt here."""
-        await finish_even_if_cancelled(write_synced(self._sessions, sync))
+        """Run two ways (workflows/review.py): as a local activity in the task that made the
+        change, whose state is nearly always newer than the row (so no probe of the row's
+        version first), and as the sync activity, the backstop, which usually finds the
+        version written already. store.readmodel.write_synced settles a race between
+        writers (the API writes an answer the in-task write gave up on), so a race is not a
+        failed attempt here."""
+        newer = activity.info().is_local
+        await finish_even_if_cancelled(write_synced(self._sessions, sync, probe=not newer))
