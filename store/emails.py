@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +16,21 @@ SENT = "sent"
 SENDING = "sending"
 FAILED = "failed"
 
-# Core statements on the table: no identity map or unit of work for a row nobody reads back.
+# Core statements on the table, built once (the values come with each execution): no
+# identity map or unit of work for a row nobody reads back, no statement built per email.
 _EMAILS: Table = SentEmail.__table__  # type: ignore[assignment]
+_CLAIM = {
+    # Both dialects spell the upsert the same way, each with its own INSERT construct.
+    dialect: insert(_EMAILS)
+    .on_conflict_do_update(
+        index_elements=[_EMAILS.c.key],
+        set_={"attempts": _EMAILS.c.attempts + 1, "status": SENDING},
+        where=_EMAILS.c.status != SENT,
+    )
+    .returning(_EMAILS.c.status)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_MARK = update(_EMAILS).where(_EMAILS.c.key == bindparam("k"))
 
 
 async def claim(
@@ -42,7 +53,7 @@ async def claim(
     statement only, not across a read, a flush and the event loop's turns between them:
     INSERT … ON CONFLICT (key) DO UPDATE … WHERE status <> 'sent' RETURNING (SQLite ≥ 3.35,
     PostgreSQL). A sent row matches no update and returns nothing."""
-    values = {
+    params = {
         "key": key,
         "review_id": review_id,
         "kind": kind,
@@ -55,29 +66,19 @@ async def claim(
         "attempts": 1,
         "first_attempt_at": now,
     }
-    stmt = _insert(session)(_EMAILS).values(values)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[_EMAILS.c.key],
-        set_={"attempts": _EMAILS.c.attempts + 1, "status": SENDING},
-        where=_EMAILS.c.status != SENT,
-    ).returning(_EMAILS.c.status)
-    claimed = (await session.execute(upsert)).first()
-    return claimed is not None
+    claimed = await session.execute(_CLAIM[session.get_bind().dialect.name], params)
+    return claimed.first() is not None
 
 
 async def mark(
     session: AsyncSession, key: str, *, status: str, now: datetime, error: str | None = None
 ) -> None:
     """Record an attempt's outcome in one UPDATE (a key never claimed changes nothing)."""
-    values: dict[str, object] = {"status": status, "last_error": error[:1000] if error else None}
+    params: dict[str, object] = {"k": key, "status": status}
+    params["last_error"] = error[:1000] if error else None
     if status == SENT:
-        values["sent_at"] = now
-    await session.execute(update(_EMAILS).where(_EMAILS.c.key == key).values(values))
-
-
-def _insert(session: AsyncSession) -> Callable[[Table], PgInsert | SqliteInsert]:
-    """The dialect's INSERT, the one with ON CONFLICT: both spell it the same way."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        params["sent_at"] = now
+    await session.execute(_MARK, params)  # SET the columns `params` names
 
 
 async def sent(session: AsyncSession, keys: Sequence[str]) -> set[str]:
