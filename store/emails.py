@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import SentEmail
@@ -21,13 +23,11 @@ FAILED = "failed"
 _EMAILS: Table = SentEmail.__table__  # type: ignore[assignment]
 _CLAIM = {
     # Both dialects spell the upsert the same way, each with its own INSERT construct.
-    dialect: insert(_EMAILS)
-    .on_conflict_do_update(
+    dialect: insert(_EMAILS).on_conflict_do_update(
         index_elements=[_EMAILS.c.key],
         set_={"attempts": _EMAILS.c.attempts + 1, "status": SENDING},
         where=_EMAILS.c.status != SENT,
     )
-    .returning(_EMAILS.c.status)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _MARK = update(_EMAILS).where(_EMAILS.c.key == bindparam("k"))
@@ -49,10 +49,12 @@ async def claim(
     """Count one more attempt at sending `key`, creating its row: False if it was sent already
     (then nothing changes).
 
-    One statement, so the write lock (SQLite's is the whole database's) is held for that
-    statement only, not across a read, a flush and the event loop's turns between them:
-    INSERT … ON CONFLICT (key) DO UPDATE … WHERE status <> 'sent' RETURNING (SQLite ≥ 3.35,
-    PostgreSQL). A sent row matches no update and returns nothing."""
+    One statement, INSERT … ON CONFLICT (key) DO UPDATE … WHERE status <> 'sent': it
+    writes one row, or none for a key already sent (rowcount, on SQLite and PostgreSQL).
+    SQLite's write lock is the whole database's and is held from the statement to the
+    commit; no read before it (on SQLite a SELECT … FOR UPDATE locks nothing, so two
+    claims of a new key could both insert), and no RETURNING (on aiosqlite its rows are
+    one more trip to the driver's thread, each trip a turn of a busy event loop)."""
     params = {
         "key": key,
         "review_id": review_id,
@@ -66,8 +68,8 @@ async def claim(
         "attempts": 1,
         "first_attempt_at": now,
     }
-    claimed = await session.execute(_CLAIM[session.get_bind().dialect.name], params)
-    return claimed.first() is not None
+    result = await session.execute(_CLAIM[session.get_bind().dialect.name], params)
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 async def mark(
