@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import SentEmail
@@ -13,6 +17,20 @@ from store.models import SentEmail
 SENT = "sent"
 SENDING = "sending"
 FAILED = "failed"
+
+# Core statements on the table, built once (the values come with each execution): no
+# identity map or unit of work for a row nobody reads back, no statement built per email.
+_EMAILS: Table = SentEmail.__table__  # type: ignore[assignment]
+_CLAIM = {
+    # Both dialects spell the upsert the same way, each with its own INSERT construct.
+    dialect: insert(_EMAILS).on_conflict_do_update(
+        index_elements=[_EMAILS.c.key],
+        set_={"attempts": _EMAILS.c.attempts + 1, "status": SENDING},
+        where=_EMAILS.c.status != SENT,
+    )
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_MARK = update(_EMAILS).where(_EMAILS.c.key == bindparam("k"))
 
 
 async def claim(
@@ -27,40 +45,42 @@ async def claim(
     subject: str,
     message_id: str,
     now: datetime,
-) -> SentEmail:
-    """Return the log row for `key`, creating it, and count one more attempt unless already sent."""
-    row = await session.get(SentEmail, key, with_for_update=True)
-    if row is None:
-        row = SentEmail(
-            key=key,
-            review_id=review_id,
-            kind=kind,
-            language=language,
-            to_addrs=", ".join(to_addrs),
-            cc_addrs=", ".join(cc_addrs),
-            subject=subject,
-            message_id=message_id,
-            status=SENDING,
-            attempts=0,
-            first_attempt_at=now,
-        )
-        session.add(row)
-    if row.status != SENT:
-        row.attempts += 1
-        row.status = SENDING
-    return row
+) -> bool:
+    """Count one more attempt at sending `key`, creating its row: False if it was sent already
+    (then nothing changes).
+
+    One statement, INSERT … ON CONFLICT (key) DO UPDATE … WHERE status <> 'sent': it
+    writes one row, or none for a key already sent (rowcount, on SQLite and PostgreSQL).
+    SQLite's write lock is the whole database's and is held from the statement to the
+    commit; no read before it (on SQLite a SELECT … FOR UPDATE locks nothing, so two
+    claims of a new key could both insert), and no RETURNING (on aiosqlite its rows are
+    one more trip to the driver's thread, each trip a turn of a busy event loop)."""
+    params = {
+        "key": key,
+        "review_id": review_id,
+        "kind": kind,
+        "language": language,
+        "to_addrs": ", ".join(to_addrs),
+        "cc_addrs": ", ".join(cc_addrs),
+        "subject": subject,
+        "message_id": message_id,
+        "status": SENDING,
+        "attempts": 1,
+        "first_attempt_at": now,
+    }
+    result = await session.execute(_CLAIM[session.get_bind().dialect.name], params)
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 async def mark(
     session: AsyncSession, key: str, *, status: str, now: datetime, error: str | None = None
 ) -> None:
-    row = await session.get(SentEmail, key)
-    if row is None:
-        return
-    row.status = status
-    row.last_error = error[:1000] if error else None
+    """Record an attempt's outcome in one UPDATE (a key never claimed changes nothing)."""
+    params: dict[str, object] = {"k": key, "status": status}
+    params["last_error"] = error[:1000] if error else None
     if status == SENT:
-        row.sent_at = now
+        params["sent_at"] = now
+    await session.execute(_MARK, params)  # SET the columns `params` names
 
 
 async def sent(session: AsyncSession, keys: Sequence[str]) -> set[str]:

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.charset import QP, Charset
 from email.header import Header
+from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
 
 from activities.mail.templates import Rendered
 from workflows.contracts import EmailRequest, Person
@@ -50,9 +53,41 @@ def compose(
     date: datetime,
     calendar: tuple[bytes, str] | None = None,
 ) -> Outgoing:
+    msg = message(
+        req,
+        rendered,
+        sender=sender,
+        reply_to=reply_to,
+        domain=domain,
+        date=date,
+        calendar=calendar,
+    )
+    return Outgoing(
+        sender=parseaddr(sender)[1],
+        recipients=[p.email for p in [*req.to, *req.cc]],
+        data=flatten(msg),
+    )
+
+
+def flatten(msg: Message) -> bytes:
+    """The bytes `msg.as_bytes()` gives, written faster (see _HeadersAsGiven)."""
+    return msg.as_bytes(policy=_HEADERS_AS_GIVEN)
+
+
+def message(
+    req: EmailRequest,
+    rendered: Rendered,
+    *,
+    sender: str,
+    reply_to: str | None,
+    domain: str,
+    date: datetime,
+    calendar: tuple[bytes, str] | None = None,
+) -> MIMEBase:
     """The inline text/calendar part is what Outlook and Gmail turn into an RSVP card;
     the attachment is for clients that only import files."""
-    body = MIMEMultipart("alternative")
+    digest = hashlib.sha256(req.key.encode()).hexdigest()[:16]
+    body = MIMEMultipart("alternative", boundary=_boundary(digest, "alt"))
     body.attach(_text(rendered.text, "plain"))
     body.attach(_text(rendered.html, "html"))
     if calendar is None:
@@ -60,7 +95,7 @@ def compose(
     else:
         ics, method = calendar
         body.attach(_text(ics.decode(), "calendar", method=method))
-        msg = MIMEMultipart("mixed")
+        msg = MIMEMultipart("mixed", boundary=_boundary(digest, "mix"))
         msg.attach(_part(body))
         attachment = _part(MIMEApplication(ics, "ics"))
         attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
@@ -80,11 +115,36 @@ def compose(
     msg["Content-Language"] = req.language
     msg["X-Samtale-Key"] = req.key
     msg["X-Samtale-Kind"] = req.kind.value
-    return Outgoing(
-        sender=parseaddr(sender)[1],
-        recipients=[p.email for p in [*req.to, *req.cc]],
-        data=msg.as_bytes(),
-    )
+    return msg
+
+
+class _HeadersAsGiven(Compat32):
+    """compat32 (what the email.mime classes use) writes a header that is short and ASCII
+    exactly as given, without passing it through email.header.Header: that round trip
+    (which returns it unchanged) was a third of composing. Any other header (the encoded
+    Subject, a long address list) is folded by compat32 as before."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + len(value) + 2 <= 78
+            and "\n" not in value
+            and "\r" not in value
+            and value == value.strip()
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_HEADERS_AS_GIVEN = _HeadersAsGiven()
+
+
+def _boundary(digest: str, part: str) -> str:
+    """A fixed boundary, so the generator does not draw one and search the whole message
+    for it: "==" cannot occur in the parts, which are all quoted-printable (where "=" is
+    always an escape) or base64 (padding only at the end, and no "-")."""
+    return f"=={digest}.{part}=="  # short: its Content-Type line then needs no folding
 
 
 def _part(part: MIMEBase) -> MIMEBase:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Literal
 
 from icalendar import (
@@ -85,6 +86,26 @@ def invite_for(
 
 
 def build_ics(invite: MeetingInvite) -> bytes:
+    """calendar(invite).to_ical(), with Europe/Oslo's VTIMEZONE (the same for every
+    meeting, and half the cost of writing one) written once per process."""
+    # The first BEGIN:VEVENT is the event's: only the calendar's own properties precede it.
+    head, begin, event = _without_timezone(invite).to_ical().partition(b"BEGIN:VEVENT\r\n")
+    return head + _oslo_ics() + begin + event
+
+
+def calendar(invite: MeetingInvite) -> Calendar:
+    """The calendar object an invitation carries: the Oslo VTIMEZONE, then the event."""
+    cal = _without_timezone(invite)
+    cal.subcomponents.insert(0, oslo_vtimezone())
+    return cal
+
+
+@cache
+def _oslo_ics() -> bytes:
+    return oslo_vtimezone().to_ical()
+
+
+def _without_timezone(invite: MeetingInvite) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//samtale//medarbeidersamtale//NO")
     cal.add("version", "2.0")
@@ -108,9 +129,8 @@ def build_ics(invite: MeetingInvite) -> bytes:
     else:
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
-    cal.add_component(oslo_vtimezone())
     cal.add_component(event)
-    return cal.to_ical()
+    return cal
 
 
 def oslo_vtimezone() -> Timezone:

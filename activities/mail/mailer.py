@@ -20,7 +20,6 @@ from activities.mail.smtp import Beat, PermanentSmtpError, SmtpSender, Transient
 from activities.mail.templates import render
 from store import emails as log
 from store.db import finish_even_if_cancelled
-from store.models import SentEmail
 from workflows.contracts import EmailOutcome, EmailRequest
 
 
@@ -80,8 +79,7 @@ class Mailer:
         mid = message_id(req.key, c.domain)
         link = self.link(req)
         rendered = render(req.kind, req.language, req.context, recipient=req.to[0].name, link=link)
-        row = await finish_even_if_cancelled(self._claim(req, rendered.subject, mid, now))
-        if row.status == log.SENT:
+        if not await finish_even_if_cancelled(self._claim(req, rendered.subject, mid, now)):
             return EmailOutcome(key=req.key, status="already_sent", message_id=mid)
         invite = invite_for(req, domain=c.domain, stamp=now, link=link)
         message = compose(
@@ -112,7 +110,7 @@ class Mailer:
             key=req.key, status="sent", message_id=message_id(req.key, self._config.domain)
         )
 
-    async def _claim(self, req: EmailRequest, subject: str, mid: str, now: datetime) -> SentEmail:
+    async def _claim(self, req: EmailRequest, subject: str, mid: str, now: datetime) -> bool:
         async with self._sessions.begin() as session:
             return await log.claim(
                 session,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
+import pytest
 from icalendar import Calendar
 
 from activities.mail.compose import compose
-from activities.mail.ical import MeetingInvite, build_ics
+from activities.mail.ical import MeetingInvite, build_ics, calendar
 from activities.mail.templates import Rendered
 from tests.factories import EMPLOYEE, MANAGER
 from workflows.contracts import EmailKind, EmailRequest
@@ -79,3 +81,16 @@ def test_an_invitation_still_asks_the_attendee_to_reply() -> None:
     (event,) = Calendar.from_ical(build_ics(invite("REQUEST"))).walk("VEVENT")
     assert event["attendee"].params["RSVP"] == "TRUE"
     assert event["attendee"].params["PARTSTAT"] == "NEEDS-ACTION"
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_the_calendar_file_is_the_one_icalendar_writes(method: str) -> None:
+    tricky = dataclasses.replace(
+        invite(method),
+        summary="Medarbeidersamtale: Øystein Ålesund-Bjørnstad og Ola; Hansen, BEGIN:VEVENT",
+        description="https://samtale.example.no/conversations/" + "x" * 120,
+        location="Fjordrommet, 3. etasje\nBygg B",
+        organizer=dataclasses.replace(MANAGER, name="Ola, Hansen; leder"),
+    )
+    for inv in (invite(method), tricky):
+        assert build_ics(inv) == calendar(inv).to_ical()
