@@ -27,6 +27,11 @@ from workflows.review_commands import ReviewCommands
 from workflows.review_core import (
     ANSWER_BEFORE_SYNC,
     DROP_STALE_EMAILS,
+    EMAIL_QUEUE,
+    ONE_TIMER,
+    REMINDERS_ON_WORKING_DAYS,
+    SYNC_WHEN_QUIET,
+    SYNC_WITH_AN_END,
     TELL_HR_UNDELIVERABLE,
     TELL_MANAGER_CANCELLED,
     WRITE_IN_TASK,
@@ -85,25 +90,16 @@ SYNC_PAUSE = timedelta(minutes=15)
 # The in-task write (patch write-in-task): a local activity, so its input (the whole state)
 # stays out of the history and no second task follows. A few quick attempts, then the sync
 # activity above takes over and the command's caller is answered with the change to write.
-# The loop keeps one timer for its next wake instead of starting and cancelling one on every
-# pass (each pass after a command did).
-ONE_TIMER = "one-timer"
 IN_TASK_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0, maximum_attempts=3
 )
 IN_TASK_ATTEMPT = timedelta(seconds=10)  # SQLite's lock wait, PostgreSQL's statement timeout
 IN_TASK_DEADLINE = timedelta(seconds=15)
-SYNC_WITH_AN_END = "sync-with-an-end"
 # The backstop sync of changes the API has already written from a command's answer waits
 # until the review has been quiet for SYNC_QUIET (never longer than SYNC_LAG_MAX after the
-# first such answer): one write for a burst of commands, none on a command's path.
-SYNC_WHEN_QUIET = "sync-when-quiet"
+# first such answer): one write for a burst of commands (patch sync-when-quiet).
 SYNC_QUIET = timedelta(seconds=5)
 SYNC_LAG_MAX = timedelta(seconds=30)
-EMAIL_QUEUE = "email-task-queue"
-# Reminders and notices at the policy's reminder_hour on working days (Oslo), not at the
-# clock time of whatever started them; reviews begun before it keep their timing.
-REMINDERS_ON_WORKING_DAYS = "reminders-on-working-days"
 
 
 @workflow.defn
@@ -132,7 +128,7 @@ class ReviewWorkflow(ReviewCommands):
                 break
             # Wake for anything not yet persisted or mailed, not just for changes made
             # while we slept: an update may land during a flush.
-            if workflow.patched(ONE_TIMER):
+            if self._patched(ONE_TIMER):
                 self._arm(self._next_wake())
                 await workflow.wait_condition(self._woken)
                 continue
@@ -185,7 +181,7 @@ class ReviewWorkflow(ReviewCommands):
 
     async def _answer(self) -> CommandResult:
         answer = await super()._answer()
-        if not answer.written and workflow.patched(ANSWER_BEFORE_SYNC):  # the caller writes it
+        if not answer.written and self._patched(ANSWER_BEFORE_SYNC):  # the caller writes it
             now, first = workflow.now(), self._answered
             self._answered = _Answered(self._s.version, first.first_at if first else now, now)
         return answer
@@ -218,7 +214,7 @@ class ReviewWorkflow(ReviewCommands):
         for req in due:
             if self._done(req.key) or req.key in self._inflight:
                 continue
-            if self._stale(req) and workflow.patched(DROP_STALE_EMAILS):
+            if self._stale(req) and self._patched(DROP_STALE_EMAILS):
                 self._dropped(req)
                 continue
             # Temporal's event loop is deterministic, so a task is safe here;
@@ -234,14 +230,14 @@ class ReviewWorkflow(ReviewCommands):
 
     def _send_deadline(self, req: EmailRequest) -> timedelta | None:
         """A timed email's attempts stop at its useful_until (then it is dropped)."""
-        if req.useful_until is None or not workflow.patched(DROP_STALE_EMAILS):
+        if req.useful_until is None or not self._patched(DROP_STALE_EMAILS):
             return None
         return max(req.useful_until - workflow.now(), timedelta(seconds=1))
 
     async def _send(self, req: EmailRequest) -> None:
         deadline = self._send_deadline(req)
         queue = workflow.info().task_queue
-        if workflow.patched(EMAIL_QUEUE):
+        if self._patched(EMAIL_QUEUE):
             # Sent by the email worker, whose limits pace the relay: a send waits for its
             # turn in the queue, not inside its one-minute attempt.
             queue = email_task_queue(queue)
@@ -267,7 +263,7 @@ class ReviewWorkflow(ReviewCommands):
             # recorded where HR and the manager see it and the review goes on.
             self._s.failed_email_keys.append(req.key)
             self._record("email_failed", detail=f"{req.kind.value}: {err.cause or err}")
-            if workflow.patched(TELL_HR_UNDELIVERABLE):
+            if self._patched(TELL_HR_UNDELIVERABLE):
                 self._tell_hr_undeliverable(req, str(err.cause or err))
         finally:
             self._inflight.pop(req.key, None)
@@ -311,10 +307,10 @@ class ReviewWorkflow(ReviewCommands):
             return True
         events, version = list(self._events), self._s.version
         sync = ReviewSync(state=self._s, events=events)
-        if workflow.patched(WRITE_IN_TASK) and await self._write_in_task(sync):
+        if self._patched(WRITE_IN_TASK) and await self._write_in_task(sync):
             self._written(len(events), version)
             return True
-        bounded = workflow.patched(SYNC_WITH_AN_END)
+        bounded = self._patched(SYNC_WITH_AN_END)
         retry = SYNC_RETRY_BOUNDED if bounded else SYNC_RETRY
         try:
             await workflow.execute_activity(
@@ -376,7 +372,7 @@ class ReviewWorkflow(ReviewCommands):
         answered = self._answered
         if answered is None or not self._only_answered():
             return False
-        if self._s.phase in TERMINAL_PHASES or not workflow.patched(SYNC_WHEN_QUIET):
+        if self._s.phase in TERMINAL_PHASES or not self._patched(SYNC_WHEN_QUIET):
             return False
         until = min(answered.last_at + SYNC_QUIET, answered.first_at + SYNC_LAG_MAX)
         if workflow.now() >= until:
@@ -401,7 +397,7 @@ class ReviewWorkflow(ReviewCommands):
 
     def _plan(self) -> list[Planned]:
         """The emails this review owes and when: the one place the loop asks the plan."""
-        return plan(self._s, OSLO, on_working_days=workflow.patched(REMINDERS_ON_WORKING_DAYS))
+        return plan(self._s, OSLO, on_working_days=self._patched(REMINDERS_ON_WORKING_DAYS))
 
     @workflow.query
     def state(self) -> ReviewState:

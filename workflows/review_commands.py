@@ -118,7 +118,7 @@ class ReviewCommands(ReviewCore):
             self._s.employee_prepared = True
         else:
             self._s.manager_prepared = True
-        if workflow.patched(CONVERSATION_FACTS):
+        if self._patched(CONVERSATION_FACTS):
             self._prepared_facts(role, cmd)
         self._record("prepared", actor=cmd.actor.id)
         self._withdraw("prep:", role)  # their preparation reminder, if one is still trying
@@ -162,7 +162,7 @@ class ReviewCommands(ReviewCore):
 
     @workflow.update
     async def submit_summary(self, cmd: SubmitSummary) -> CommandResult:
-        if cmd.version > 0 and workflow.patched(CONVERSATION_FACTS):
+        if cmd.version > 0 and self._patched(CONVERSATION_FACTS):
             self._summary_version(cmd)
         else:
             self._summary_text(cmd)
@@ -213,7 +213,7 @@ class ReviewCommands(ReviewCore):
             for r in cmd.hms
         ]
         s.summary_version, s.summary_digest, s.summary_at = cmd.version, cmd.digest, now
-        if s.signed_version and workflow.patched(SIGNED_VERSION_STANDS):
+        if s.signed_version and self._patched(SIGNED_VERSION_STANDS):
             s.correcting_signed = True
         s.signed_off_at, s.decision, s.has_comment = None, None, False
 
@@ -223,10 +223,10 @@ class ReviewCommands(ReviewCore):
 
     @workflow.update
     async def sign_off(self, cmd: SignOff) -> CommandResult:
-        if workflow.patched(CONVERSATION_FACTS):
+        if self._patched(CONVERSATION_FACTS):
             self._s.decision, self._s.has_comment = cmd.decision, cmd.has_comment
             if cmd.decision is Decision.DECLINE:
-                if self._s.signed_version and workflow.patched(SIGNED_VERSION_STANDS):
+                if self._s.signed_version and self._patched(SIGNED_VERSION_STANDS):
                     return await self._correction_declined(cmd)
                 self._enter(Phase.CLOSED_UNSIGNED)
                 self._record("declined", actor=cmd.actor.id)
@@ -293,7 +293,7 @@ class ReviewCommands(ReviewCore):
         self._record("cancelled", actor=cmd.actor.id, detail=self._s.cancel_reason)
         if had_meeting and self._s.meeting:
             self._mail(f"cancellation:{self._s.meeting.sequence}", EmailKind.CANCELLATION)
-        elif cmd.actor.id != self._s.manager.id and workflow.patched(TELL_MANAGER_CANCELLED):
+        elif cmd.actor.id != self._s.manager.id and self._patched(TELL_MANAGER_CANCELLED):
             # No meeting to take out of calendars, but the manager must know (a leaver,
             # a cancelled cycle): they were responsible for holding it.
             self._outbox.append(
@@ -312,7 +312,7 @@ class ReviewCommands(ReviewCore):
         old, new = self._s.manager, cmd.new_manager
         self._s.manager = new
         before_meeting = self._s.phase in (Phase.SCHEDULING, Phase.INVITED, Phase.PREPARING)
-        if before_meeting and workflow.patched(NEW_MANAGER_PREPARES):
+        if before_meeting and self._patched(NEW_MANAGER_PREPARES):
             self._s.manager_prepared, self._s.manager_prep_digest = False, ""
         for action in self._s.actions:
             if action.owner_id == old.id and action.done_at is None:

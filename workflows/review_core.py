@@ -47,6 +47,41 @@ WRITE_IN_TASK = "write-in-task"
 # A declined correction leaves the signed version standing (the review goes back to
 # follow_up, not closed_unsigned), and the signed actions' reminders run during a correction.
 SIGNED_VERSION_STANDS = "signed-version-stands"
+# The read-model write retries to an end, then pauses (workflows/review.py _flush).
+SYNC_WITH_AN_END = "sync-with-an-end"
+# The backstop sync of answered commands waits for the review to be quiet (SYNC_QUIET).
+SYNC_WHEN_QUIET = "sync-when-quiet"
+# Review emails go to the email worker's queue, whose limits pace the relay.
+EMAIL_QUEUE = "email-task-queue"
+# Reminders and notices at the policy's reminder_hour on working days (Oslo), not at the
+# clock time of whatever started them; reviews begun before it keep their timing.
+REMINDERS_ON_WORKING_DAYS = "reminders-on-working-days"
+# The loop keeps one timer for its next wake instead of starting and cancelling one on every
+# pass (each pass after a command did).
+ONE_TIMER = "one-timer"
+# Every patch of the review workflow until here is on in a review started after this one: one
+# marker at the start says so, instead of a marker and a search-attribute upsert
+# (TemporalChangeVersion) in the task where each is first used, a dozen over a review's year
+# and two in the first task of each of a kickoff's reviews. A patch added later is not in
+# CURRENT_PATCHES: it is asked with workflow.patched itself (or a new marker like this one).
+ALL_PATCHES_OF_2026_12 = "all-patches-of-2026-12"
+CURRENT_PATCHES = frozenset(
+    {
+        TELL_HR_UNDELIVERABLE,
+        TELL_MANAGER_CANCELLED,
+        ANSWER_BEFORE_SYNC,
+        DROP_STALE_EMAILS,
+        CONVERSATION_FACTS,
+        NEW_MANAGER_PREPARES,
+        SIGNED_VERSION_STANDS,
+        WRITE_IN_TASK,
+        ONE_TIMER,
+        SYNC_WITH_AN_END,
+        SYNC_WHEN_QUIET,
+        EMAIL_QUEUE,
+        REMINDERS_ON_WORKING_DAYS,
+    }
+)
 
 
 class ReviewCore:
@@ -54,6 +89,8 @@ class ReviewCore:
     recorded. Not a workflow by itself: ReviewWorkflow (workflows/review.py) is."""
 
     def __init__(self, inp: ReviewInput) -> None:
+        # Asked first, in the run's first task: a review started before it replays without.
+        self._current = workflow.patched(ALL_PATCHES_OF_2026_12)
         now = workflow.now()
         self._s = ReviewState(
             review_id=inp.review_id,
@@ -79,6 +116,10 @@ class ReviewCore:
             self._events.clear()
             self._synced = self._s.version
 
+    def _patched(self, patch_id: str) -> bool:
+        """workflow.patched, answered without a marker of its own in a current review."""
+        return (self._current and patch_id in CURRENT_PATCHES) or workflow.patched(patch_id)
+
     def _record(self, kind: str, *, actor: str | None = None, detail: str = "") -> None:
         self._s.version += 1
         self._events.append(
@@ -103,7 +144,7 @@ class ReviewCore:
         prefix = f"{self._s.review_id}:{occasion_prefix}"
         for key, task in list(self._inflight.items()):
             if key.startswith(prefix) and key.endswith(f":{role}") and key not in self._withdrawn:
-                if not workflow.patched(DROP_STALE_EMAILS):
+                if not self._patched(DROP_STALE_EMAILS):
                     return
                 self._withdrawn.add(key)
                 task.cancel()
@@ -117,13 +158,13 @@ class ReviewCore:
         Before write-in-task (patch answer-before-sync) it answered at once and the caller
         wrote, the loop's sync following as the backstop; before that it answered once the
         sync activity had run, a second workflow task and an activity on its path."""
-        if workflow.patched(WRITE_IN_TASK):
+        if self._patched(WRITE_IN_TASK):
             v = self._s.version
             await workflow.wait_condition(lambda: max(self._synced, self._unwritten) >= v)
             if self._synced >= v:
                 return CommandResult(state=self._s, written=True)
             return CommandResult(state=self._s, events=list(self._events))
-        if workflow.patched(ANSWER_BEFORE_SYNC):
+        if self._patched(ANSWER_BEFORE_SYNC):
             return CommandResult(state=self._s, events=list(self._events))
         v = self._s.version
         await workflow.wait_condition(lambda: self._synced >= v)
