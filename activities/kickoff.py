@@ -28,6 +28,7 @@ from store.db import finish_even_if_cancelled
 from store.directory import as_person, employees_by_id
 from store.models import Employee
 from workflows.contracts import (
+    PATCHES_OF_2026_12,
     CycleInput,
     EmailKind,
     EmailRequest,
@@ -134,6 +135,7 @@ class KickoffActivities:
                 policy=cycle.policy,
                 window_end=cycle.window_end,
                 registered=True,
+                patches=PATCHES_OF_2026_12,
             )
             async with gate:
                 try:

@@ -29,6 +29,7 @@ from store.directory import as_person, employees_by_id
 from store.models import Cycle, Employee, OrgChange
 from store.readmodel import write_answer
 from workflows.contracts import (
+    PATCHES_OF_2026_12,
     Actor,
     Cancel,
     ChangeManager,
@@ -184,6 +185,7 @@ class OrgChangeActivities:
             hr=as_person(creator),
             policy=cycle_policy(cycle),
             window_end=cycle.window_end,
+            patches=PATCHES_OF_2026_12,
         )
         return self._client.start_workflow(
             ReviewWorkflow.run,

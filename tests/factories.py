@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.directory import NewEmployee, add_cycle, add_employees
 from workflows.calendar import OSLO, is_norwegian_holiday
-from workflows.contracts import Actor, LocationKind, Person, Policy, ReviewInput, ScheduleMeeting
+from workflows.contracts import (
+    PATCHES_OF_2026_12,
+    Actor,
+    LocationKind,
+    Person,
+    Policy,
+    ReviewInput,
+    ScheduleMeeting,
+)
 from workflows.rules import is_working_day, opening_hours
 
 EMPLOYEE = Person(id="e-100", name="Kari Nordmann", email="kari@example.no", language="en")
@@ -46,7 +54,12 @@ async def seed_people(session: AsyncSession) -> None:
 
 def review_input(review_id: str = "review-2027-e-100", **kw: Any) -> ReviewInput:
     return ReviewInput(
-        review_id=review_id, cycle_id="2027", employee=EMPLOYEE, manager=MANAGER, hr=HR, **kw
+        review_id=review_id,
+        cycle_id="2027",
+        employee=EMPLOYEE,
+        manager=MANAGER,
+        hr=HR,
+        **({"patches": PATCHES_OF_2026_12} | kw),
     )
 
 

@@ -116,6 +116,13 @@ class ReviewInput:
     # Set by a cycle kickoff that already wrote the review's first read-model row: the
     # review then skips its own first write (at 10,000 reviews, 10,000 activities).
     registered: bool = False
+    # The patches the starter's code takes for granted (PATCHES_OF_2026_12): the review then
+    # records no patch marker at all. Empty in reviews started before it, which ask each patch.
+    patches: str = ""
+
+
+# What a starter puts in ReviewInput.patches today (workflows/review_core.CURRENT_PATCHES).
+PATCHES_OF_2026_12 = "2026-12"
 
 
 @dataclass(frozen=True)

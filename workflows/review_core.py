@@ -16,6 +16,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
+        PATCHES_OF_2026_12,
         TERMINAL_PHASES,
         CommandResult,
         EmailKind,
@@ -59,11 +60,12 @@ REMINDERS_ON_WORKING_DAYS = "reminders-on-working-days"
 # The loop keeps one timer for its next wake instead of starting and cancelling one on every
 # pass (each pass after a command did).
 ONE_TIMER = "one-timer"
-# Every patch of the review workflow until here is on in a review started after this one: one
-# marker at the start says so, instead of a marker and a search-attribute upsert
-# (TemporalChangeVersion) in the task where each is first used, a dozen over a review's year
-# and two in the first task of each of a kickoff's reviews. A patch added later is not in
-# CURRENT_PATCHES: it is asked with workflow.patched itself (or a new marker like this one).
+# Every patch of the review workflow until here is on in a review started after this one: its
+# input says so (ReviewInput.patches, set by the kickoff and the re-import) or one marker at
+# the start does, instead of a marker and a search-attribute upsert (TemporalChangeVersion) in
+# the task where each is first used, a dozen over a review's year and two in the first task of
+# each of a kickoff's reviews. A patch added later is not in CURRENT_PATCHES: it is asked with
+# workflow.patched itself (or a new set like this one).
 ALL_PATCHES_OF_2026_12 = "all-patches-of-2026-12"
 CURRENT_PATCHES = frozenset(
     {
@@ -89,8 +91,11 @@ class ReviewCore:
     recorded. Not a workflow by itself: ReviewWorkflow (workflows/review.py) is."""
 
     def __init__(self, inp: ReviewInput) -> None:
-        # Asked first, in the run's first task: a review started before it replays without.
-        self._current = workflow.patched(ALL_PATCHES_OF_2026_12)
+        # Said by the starter, or else asked first, in the run's first task (a review started
+        # before either replays without, asking each patch).
+        self._current = inp.patches == PATCHES_OF_2026_12 or workflow.patched(
+            ALL_PATCHES_OF_2026_12
+        )
         now = workflow.now()
         self._s = ReviewState(
             review_id=inp.review_id,
