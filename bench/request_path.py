@@ -1,7 +1,8 @@
 """What a request costs outside Temporal: the middleware, the dependencies and the reads.
 
-Seeds one review (3 actions, 12 timeline events, 4 emails) into a fresh SQLite file and
-drives the app in-process (httpx over ASGI; no network, no Temporal), one request at a time:
+Seeds one review (3 actions, 12 timeline events, 4 emails) into a fresh database (a SQLite
+file, or the PostgreSQL database given) and drives the app in-process (httpx over ASGI; no
+network, no Temporal), one request at a time or from `--clients` concurrent clients:
 
 - `bare`: a bare Starlette route that answers the same JSON bytes as GET /reviews/{id}
   (the floor: ASGI, httpx, JSON bytes);
@@ -12,7 +13,7 @@ drives the app in-process (httpx over ASGI; no network, no Temporal), one reques
   commit, then `review_detail` and `review_out` in a second transaction (what
   `run_command` does around the update and the read-model write).
 
-    python bench/request_path.py [--requests 2000] [--rounds 5] [--database-url URL]
+    python bench/request_path.py [--requests 2000] [--rounds 5] [--clients 1] [--database-url URL]
 
 Rounds interleave the subjects so that a neighbour's load falls on all of them alike.
 Prints, per subject, CPU per request (process time; the load-robust figure), p50/p99 of
@@ -224,21 +225,28 @@ def percentile(samples: list[float], q: int) -> float:
 Call = Callable[[], Awaitable[httpx.Response]]
 
 
-async def run(call: Call, n: int, statements: list[int]) -> tuple[float, list[float], float]:
-    """CPU ms per request, wall ms of each, SQL statements per request."""
+async def run(
+    call: Call, n: int, statements: list[int], clients: int = 1
+) -> tuple[float, list[float], float]:
+    """CPU ms per request, wall ms of each, SQL statements per request: n requests, sent
+    by `clients` concurrent clients."""
     before_sql = statements[0]
-    walls = []
+    walls: list[float] = []
+
+    async def client(k: int) -> None:
+        for _ in range(k):
+            t = time.perf_counter()
+            r = await call()
+            walls.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, r.text
+
     cpu = time.process_time()
-    for _ in range(n):
-        t = time.perf_counter()
-        r = await call()
-        walls.append((time.perf_counter() - t) * 1000)
-        assert r.status_code == 200, r.text
-    cpu = (time.process_time() - cpu) * 1000 / n
-    return cpu, walls, (statements[0] - before_sql) / n
+    await asyncio.gather(*(client(n // clients) for _ in range(clients)))
+    cpu = (time.process_time() - cpu) * 1000 / len(walls)
+    return cpu, walls, (statements[0] - before_sql) / len(walls)
 
 
-async def measure(url: str, requests: int, rounds: int) -> None:
+async def measure(url: str, requests: int, rounds: int, clients: int) -> None:
     settings = Settings(env="test", database_url=url)
     engine = create_engine(url)
     statements = [0]
@@ -274,7 +282,7 @@ async def measure(url: str, requests: int, rounds: int) -> None:
         sql: dict[str, float] = {}
         for _ in range(rounds):
             for name, call in subjects.items():
-                c_ms, w, s = await run(call, requests // rounds, statements)
+                c_ms, w, s = await run(call, requests // rounds, statements, clients)
                 cpu[name].append(c_ms)
                 walls[name] += w
                 sql[name] = s
@@ -282,6 +290,7 @@ async def measure(url: str, requests: int, rounds: int) -> None:
     await engine.dispose()
     floor_cpu = statistics.median(cpu["bare"])
     floor_p50, floor_p99 = percentile(walls["bare"], 50), percentile(walls["bare"], 99)
+    print(f"{clients} client(s)")
     print(f"{'subject':8} {'cpu ms':>7} {'p50 ms':>7} {'p99 ms':>7} {'sql':>4}   ratios to bare")
     for name in subjects:
         c_ms = statistics.median(cpu[name])
@@ -297,6 +306,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="per subject")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=1, help="concurrent clients")
     parser.add_argument(
         "--database-url",
         default=None,
@@ -308,7 +318,7 @@ async def main() -> None:
         engine = create_engine(url)
         await seed(engine)
         await engine.dispose()
-        await measure(url, args.requests, args.rounds)
+        await measure(url, args.requests, args.rounds, args.clients)
 
 
 if __name__ == "__main__":
