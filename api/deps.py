@@ -17,8 +17,9 @@ from api.auth import ALGORITHM, EmployeeKey, Provider, algorithm_of, employee_ke
 from api.errors import Conflict, Forbidden, Unauthorized, Unavailable
 from core.settings import Settings
 from store.db import unavailable
-from store.directory import employee_by_email, get_employee
+from store.directory import employee_by_email
 from store.models import Employee
+from store.queries import active_employee
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -27,15 +28,17 @@ _bearer = HTTPBearer(
 )
 
 
-def _settings(request: Request) -> Settings:
+# The resource dependencies are `async def` though they never await: FastAPI runs a plain
+# `def` dependency in its thread pool, a thread hop per dependency per request for a getattr.
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _temporal(request: Request) -> Client:
+async def _temporal(request: Request) -> Client:
     return request.app.state.temporal  # type: ignore[no-any-return]
 
 
-def _sessions(request: Request) -> async_sessionmaker:
+async def _sessions(request: Request) -> async_sessionmaker:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
@@ -89,8 +92,7 @@ async def employee_by_key(session: AsyncSession, key: EmployeeKey) -> Employee |
     """The active employee a token or a sign-in names; None for nobody (or a leaver)."""
     if key.field == "email":
         return await employee_by_email(session, key.value)
-    employee = await get_employee(session, key.value)
-    return employee if employee is not None and employee.active else None
+    return await active_employee(session, key.value)
 
 
 async def _current_user(
@@ -99,13 +101,21 @@ async def _current_user(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Employee:
+    """The token's employee, looked up in the database on every request, by one prebuilt
+    statement (store/queries.py `active_employee`).
+
+    Not cached across requests, by choice: the lookup costs one round trip (about 0.6 ms
+    of CPU on SQLite, measured by bench/request_path.py; the statement's own work is a
+    small part of it), and a per-process cache would let a leaver, or someone who is no
+    longer HR, keep their rights for its lifetime in every process but the one that
+    imported the change. Looked up afresh, an employee marked inactive is refused on
+    their next request, whichever process serves it."""
     if credentials is None:
         raise Unauthorized("send a bearer token: Authorization: Bearer <token>")
     token = credentials.credentials
     provider = provider_of(request)
     if algorithm_of(token) == ALGORITHM or provider is None:
-        employee = await get_employee(session, subject_of(settings, token))
-        employee = employee if employee is not None and employee.active else None
+        employee = await active_employee(session, subject_of(settings, token))
     else:
         claims = await provider.verify(token, audience=settings.api_audience)
         employee = await employee_by_key(session, employee_key(settings, claims))

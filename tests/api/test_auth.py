@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.auth import issue_token
 from core.settings import Settings
+from store.models import Employee
 from tests.api.conftest import Auth
-from tests.factories import HR, MANAGER
+from tests.factories import EMPLOYEE, HR, MANAGER
 
 
 async def test_a_request_without_a_token_is_401(api: httpx.AsyncClient) -> None:
@@ -26,6 +29,19 @@ async def test_a_token_signed_with_another_secret_is_401(api: httpx.AsyncClient)
 async def test_a_token_for_an_unknown_employee_is_401(api: httpx.AsyncClient, auth: Auth) -> None:
     r = await api.get("/me", headers=auth("nobody"))
     assert r.status_code == 401
+
+
+async def test_a_leaver_is_refused_on_the_next_request(
+    bare_api: httpx.AsyncClient, auth: Auth, sessions: async_sessionmaker
+) -> None:
+    assert (await bare_api.get("/me", headers=auth(EMPLOYEE.id))).status_code == 200
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Employee).where(Employee.id == EMPLOYEE.id).values(active=False)
+        )
+    r = await bare_api.get("/me", headers=auth(EMPLOYEE.id))
+    assert r.status_code == 401
+    assert "no longer active" in r.json()["message"]
 
 
 async def test_me_is_the_tokens_employee(api: httpx.AsyncClient, auth: Auth) -> None:
