@@ -78,7 +78,21 @@ class Ctx:
     idempotency_key: IdempotencyKey = None
 
 
-CtxDep = Annotated[Ctx, Depends()]
+async def _ctx(
+    temporal: TemporalDep,
+    session: SessionDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    me: CurrentUser,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Ctx:
+    """Ctx as an `async def` dependency: FastAPI runs a class dependency's plain __init__ in
+    its thread pool, a thread hop on every command for building a dataclass."""
+    return Ctx(temporal, session, sessions, settings, me, now, idempotency_key)
+
+
+CtxDep = Annotated[Ctx, Depends(_ctx)]
 # What a command keeps in the database beside the read model (a conversation's text), in
 # the same transaction as its answer's write, once the workflow has accepted it.
 Then = Callable[[AsyncSession, CommandResult], Awaitable[None]]
