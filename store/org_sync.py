@@ -177,7 +177,9 @@ async def _move_reviews(
             select(Review)
             .join(Cycle, Cycle.id == Review.cycle_id)
             .where(Cycle.status == "running", Review.employee_id.in_(new_units))
-            .with_for_update(of=Review)
+            # NO KEY: the unit changes, never the id, so event writers (their foreign-key
+            # check takes KEY SHARE) are not held up behind the import.
+            .with_for_update(of=Review, key_share=True)
         )
     )
     dues = await tallies.open_dues(session, Review.id.in_([r.id for r in reviews]))
