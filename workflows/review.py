@@ -121,7 +121,9 @@ class ReviewWorkflow(ReviewCommands):
         while True:
             self._advance_clock()
             await self._flush()
-            self._dispatch_due()
+            # One plan per pass: nothing the plan reads changes between the two uses.
+            planned = self._plan()
+            self._dispatch_due(planned)
             # Done only when nothing is left to persist or mail: an update that landed
             # during the flush waits for its own flush, which must come before we leave.
             if self._s.phase in TERMINAL_PHASES and not self._outbox and not self._events:
@@ -129,10 +131,10 @@ class ReviewWorkflow(ReviewCommands):
             # Wake for anything not yet persisted or mailed, not just for changes made
             # while we slept: an update may land during a flush.
             if self._patched(ONE_TIMER):
-                self._arm(self._next_wake())
+                self._arm(self._next_wake(planned))
                 await workflow.wait_condition(self._woken)
                 continue
-            wake = self._next_wake()
+            wake = self._next_wake(planned)
             timeout = None if wake is None else max(wake - workflow.now(), timedelta(seconds=1))
             try:
                 await workflow.wait_condition(self._work_waiting, timeout=timeout)
@@ -196,9 +198,9 @@ class ReviewWorkflow(ReviewCommands):
             self._enter(Phase.AWAITING_SUMMARY)
             self._record("meeting_time")
 
-    def _next_wake(self) -> datetime | None:
+    def _next_wake(self, planned: list[Planned]) -> datetime | None:
         now = workflow.now()
-        times = [p.at for p in self._plan() if p.at > now and not self._done(p.email.key)]
+        times = [p.at for p in planned if p.at > now and not self._done(p.email.key)]
         m = self._s.meeting
         if self._s.phase in (Phase.INVITED, Phase.PREPARING) and m:
             times.append(m.start)
@@ -207,9 +209,9 @@ class ReviewWorkflow(ReviewCommands):
                 times.append(t)
         return min(times, default=None)
 
-    def _dispatch_due(self) -> None:
+    def _dispatch_due(self, planned: list[Planned]) -> None:
         now = workflow.now()
-        due = self._outbox + [p.email for p in self._plan() if p.at <= now]
+        due = self._outbox + [p.email for p in planned if p.at <= now]
         self._outbox = []
         for req in due:
             if self._done(req.key) or req.key in self._inflight:
