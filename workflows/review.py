@@ -309,7 +309,7 @@ class ReviewWorkflow(ReviewCommands):
             return True
         events, version = list(self._events), self._s.version
         sync = ReviewSync(state=self._s, events=events)
-        if self._patched(WRITE_IN_TASK) and await self._write_in_task(sync):
+        if self._patched(WRITE_IN_TASK) and await self._write_in_task(sync, version):
             self._written(len(events), version)
             return True
         bounded = self._patched(SYNC_WITH_AN_END)
@@ -329,7 +329,7 @@ class ReviewWorkflow(ReviewCommands):
         self._written(len(events), version)
         return True
 
-    async def _write_in_task(self, sync: ReviewSync) -> bool:
+    async def _write_in_task(self, sync: ReviewSync, version: int) -> bool:
         """The write as a local activity, in the task that made the change; False if it
         gave up, which lets the commands waiting for it answer with the change to write."""
         try:
@@ -343,7 +343,9 @@ class ReviewWorkflow(ReviewCommands):
         except (ActivityError, ApplicationError, DeadlinePassed) as err:
             # A local activity's failure comes as it is (not wrapped in an ActivityError);
             # its deadline as a timeout.
-            self._unwritten = sync.state.version
+            # The version sent, not sync.state.version: that is the live state, which a
+            # command landing during the attempts has moved on.
+            self._unwritten = version
             workflow.logger.warning(
                 "review %s: the in-task write gave up (%s); the sync activity follows",
                 self._s.review_id,

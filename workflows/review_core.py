@@ -125,6 +125,10 @@ class ReviewCore:
         """workflow.patched, answered without a marker of its own in a current review."""
         return (self._current and patch_id in CURRENT_PATCHES) or workflow.patched(patch_id)
 
+    def _writes_failing(self) -> bool:
+        """An in-task write gave up and no write succeeded since (patch write-in-task)."""
+        return self._unwritten > self._synced
+
     def _record(self, kind: str, *, actor: str | None = None, detail: str = "") -> None:
         self._s.version += 1
         self._events.append(
@@ -164,8 +168,11 @@ class ReviewCore:
         wrote, the loop's sync following as the backstop; before that it answered once the
         sync activity had run, a second workflow task and an activity on its path."""
         if self._patched(WRITE_IN_TASK):
+            # While the writes fail (an in-task write gave up and none succeeded since: the
+            # sync activity retries, or the loop pauses for SYNC_PAUSE), answer at once
+            # instead of waiting minutes for the next in-task attempt.
             v = self._s.version
-            await workflow.wait_condition(lambda: max(self._synced, self._unwritten) >= v)
+            await workflow.wait_condition(lambda: self._synced >= v or self._writes_failing())
             if self._synced >= v:
                 return CommandResult(state=self._s, written=True)
             return CommandResult(state=self._s, events=list(self._events))

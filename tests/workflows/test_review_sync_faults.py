@@ -4,6 +4,7 @@ again later, losing nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any, cast
@@ -16,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.settings import Settings
 from samtale.worker import build_worker
 from store.queries import review_detail
-from tests.factories import review_input
+from tests.factories import meeting, review_input, working_slot
 from tests.waiting import eventually
 from workflows.review import ReviewWorkflow
 
@@ -79,3 +80,39 @@ async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
             ]
 
         await eventually(written, "the review and its timeline in the read model")
+
+
+async def test_a_command_during_the_pause_after_a_write_gave_up_answers_at_once(
+    time_env: WorkflowEnvironment,
+    settings: Settings,
+    sessions: async_sessionmaker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The review's writes gave up and it pauses (SYNC_PAUSE, a quarter of an hour) before it
+    writes again: a command meanwhile answers with its change, for the caller to write, and
+    does not wait out the pause for the in-task write (patch write-in-task)."""
+    db = DatabaseDown(sessions)
+    async with build_worker(time_env.client, settings, cast(async_sessionmaker, db)):
+        inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
+        handle = await time_env.client.start_workflow(
+            ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
+        )
+
+        async def in_task_gave_up() -> bool:
+            return any("in-task write gave up" in r.getMessage() for r in caplog.records)
+
+        await eventually(in_task_gave_up, "the in-task write to give up")
+        await time_env.sleep(timedelta(minutes=10))  # past the sync activity's last attempt
+
+        async def gave_up() -> bool:
+            return (await handle.query(ReviewWorkflow.state)).sync_failures == 1
+
+        await eventually(gave_up, "the review to say its read-model write gave up")
+        db.down = False  # back, but the review pauses still
+        start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
+        # A bound, not a sleep: a command answers in seconds, the pause lasts 15 minutes.
+        answer = await asyncio.wait_for(
+            handle.execute_update(ReviewWorkflow.schedule, meeting(start_at)), timeout=30
+        )
+        assert not answer.written
+        assert "scheduled" in [e.kind for e in answer.events], "the change, for the caller"
