@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.exceptions import TimeoutError as DeadlinePassed
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 from workflows.review_commands import ReviewCommands
 from workflows.review_core import (
@@ -340,9 +339,10 @@ class ReviewWorkflow(ReviewCommands):
                 schedule_to_close_timeout=IN_TASK_DEADLINE,
                 retry_policy=IN_TASK_RETRY,
             )
-        except (ActivityError, ApplicationError, DeadlinePassed) as err:
-            # A local activity's failure comes as it is (not wrapped in an ActivityError);
-            # its deadline as a timeout.
+        except FailureError as err:
+            # A local activity's failure comes as it is (an ApplicationError, not wrapped in
+            # an ActivityError), its deadline as a timeout, a cancel as a cancellation: any
+            # of them means the row was not written, never that the review has failed.
             # The version sent, not sync.state.version: that is the live state, which a
             # command landing during the attempts has moved on.
             self._unwritten = version
