@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings
@@ -42,6 +43,24 @@ class DatabaseDown:
             raise OperationalError("connect", None, ConnectionRefusedError("database down"))
 
 
+async def until_the_writes_give_up(
+    env: WorkflowEnvironment, handle: WorkflowHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The in-task write gives up first, in a second or so of real time (a local activity's
+    attempts are not skipped); then the sync activity's attempts are, until it gives up too."""
+
+    async def in_task_gave_up() -> bool:
+        return any("in-task write gave up" in r.getMessage() for r in caplog.records)
+
+    await eventually(in_task_gave_up, "the in-task write to give up")
+    await env.sleep(timedelta(minutes=10))  # past the sync activity's last attempt
+
+    async def gave_up() -> bool:
+        return (await handle.query(ReviewWorkflow.state)).sync_failures == 1
+
+    await eventually(gave_up, "the review to say its read-model write gave up")
+
+
 async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
     time_env: WorkflowEnvironment,
     settings: Settings,
@@ -54,19 +73,7 @@ async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
         handle = await time_env.client.start_workflow(
             ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
         )
-
-        # The in-task write gives up first, in a second or so of real time (a local
-        # activity's attempts are not skipped); then the sync activity's attempts are.
-        async def in_task_gave_up() -> bool:
-            return any("in-task write gave up" in r.getMessage() for r in caplog.records)
-
-        await eventually(in_task_gave_up, "the in-task write to give up")
-        await time_env.sleep(timedelta(minutes=10))  # past the sync activity's last attempt
-
-        async def gave_up() -> bool:
-            return (await handle.query(ReviewWorkflow.state)).sync_failures == 1
-
-        await eventually(gave_up, "the review to say its read-model write gave up")
+        await until_the_writes_give_up(time_env, handle, caplog)
         assert [r for r in caplog.records if "could not be written" in r.getMessage()]
         db.down = False
         await time_env.sleep(timedelta(minutes=20))  # past the pause
@@ -97,17 +104,7 @@ async def test_a_command_during_the_pause_after_a_write_gave_up_answers_at_once(
         handle = await time_env.client.start_workflow(
             ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
         )
-
-        async def in_task_gave_up() -> bool:
-            return any("in-task write gave up" in r.getMessage() for r in caplog.records)
-
-        await eventually(in_task_gave_up, "the in-task write to give up")
-        await time_env.sleep(timedelta(minutes=10))  # past the sync activity's last attempt
-
-        async def gave_up() -> bool:
-            return (await handle.query(ReviewWorkflow.state)).sync_failures == 1
-
-        await eventually(gave_up, "the review to say its read-model write gave up")
+        await until_the_writes_give_up(time_env, handle, caplog)
         db.down = False  # back, but the review pauses still
         start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
         # A bound, not a sleep: a command answers in seconds, the pause lasts 15 minutes.
