@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 if TYPE_CHECKING:
@@ -78,6 +80,16 @@ def create_engine(url: str, limits: PoolLimits | None = None, **kwargs: Any) -> 
     # connection of the pool, that one request answers 503 (an activity is retried) and
     # the next one connects afresh.
     return create_async_engine(url, pool_recycle=1800, connect_args=connect_args, **pool, **kwargs)
+
+
+# The two databases samtale runs on, by SQLAlchemy's dialect name.
+DIALECTS = ("postgresql", "sqlite")
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The dialect's INSERT construct, the one with ON CONFLICT (PostgreSQL's, or SQLite's):
+    the one place that chooses it, for every upsert in store/."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

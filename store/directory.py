@@ -9,12 +9,11 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from conversation.templates import DEFAULT_TEMPLATE_KEY
+from store.db import upsert_insert
 from store.models import Cycle, Employee, OrgUnit
 from store.templates import latest_version
 from workflows.contracts import Person, Policy
@@ -210,7 +209,7 @@ async def register_cycle(
     """The cycle's row, and whether this call wrote it. INSERT … ON CONFLICT DO NOTHING:
     of two identical requests at once, the second waits for the first's row and reads it,
     where a plain insert would fail on the key."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     row = {
         "id": spec.id,
         "name": spec.name,

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import DIALECTS, upsert_insert
 from store.models import SentEmail
 
 SENT = "sent"
@@ -23,12 +22,12 @@ FAILED = "failed"
 _EMAILS: Table = SentEmail.__table__  # type: ignore[assignment]
 _CLAIM = {
     # Both dialects spell the upsert the same way, each with its own INSERT construct.
-    dialect: insert(_EMAILS).on_conflict_do_update(
+    dialect: upsert_insert(dialect)(_EMAILS).on_conflict_do_update(
         index_elements=[_EMAILS.c.key],
         set_={"attempts": _EMAILS.c.attempts + 1, "status": SENDING},
         where=_EMAILS.c.status != SENT,
     )
-    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    for dialect in DIALECTS
 }
 _MARK = update(_EMAILS).where(_EMAILS.c.key == bindparam("k"))
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from org.csv_export import ExportRow
 from org.csv_import import Row, Snapshot
 from store import tallies
+from store.db import upsert_insert
 from store.directory import managers_first
 from store.models import Cycle, Employee, Lock, OrgUnit, Review
 
@@ -124,7 +123,7 @@ async def one_import_at_a_time(session: AsyncSession, *, now: datetime) -> None:
     """Write the import lock row first: a second import waits here until the first commits
     (a row lock on PostgreSQL, the write lock on SQLite), then reads what it wrote, so two
     identical imports at once both succeed and the second changes nothing."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     stmt = insert(Lock).values(name="import", taken_at=now)
     await session.execute(
         stmt.on_conflict_do_update(index_elements=["name"], set_={"taken_at": now})

@@ -12,13 +12,12 @@ from datetime import date
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Row, Table, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from store import tallies
+from store.db import DIALECTS, upsert_insert
 from store.models import ActionItem, Employee, Review, ReviewEvent
 from store.templates import cycle_template
 from workflows.contracts import CommandResult, ReviewState, ReviewSync
@@ -53,9 +52,7 @@ _REPLACE = update(_REVIEWS).where(_BY_ID, _REVIEWS.c.version == bindparam("b_ver
 # writer ahead and then reads the row it committed), replaced when older, and the CTE's
 # (old) values come back. Nothing back: no row, or not older; the two statements decide.
 _WAS = (
-    select(_REVIEWS.c.id, *_HELD)
-    .where(_BY_ID)
-    .with_for_update(key_share=True)
+    _HOLD_PG.add_columns(_REVIEWS.c.id)
     .cte("was")
     .prefix_with("MATERIALIZED")  # evaluated once, as written: never folded into the UPDATE
 )
@@ -77,25 +74,25 @@ _UPDATE_ACTION = update(_ACTIONS).where(
     _ACTIONS.c.review_id == bindparam("b_id"), _ACTIONS.c.number == bindparam("b_number")
 )
 _ADD_EVENTS = {
-    "postgresql": pg_insert(_EVENTS).on_conflict_do_nothing(index_elements=["review_id", "seq"]),
-    "sqlite": sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["review_id", "seq"]),
+    d: upsert_insert(d)(_EVENTS).on_conflict_do_nothing(index_elements=["review_id", "seq"])
+    for d in DIALECTS
 }
 
 
 async def apply_sync(session: AsyncSession, sync: ReviewSync, *, probe: bool = True) -> None:
     """Mirror the state, and count what changed in the cycle's tallies.
 
-    A row that already holds this version or a newer one (the usual case for the
-    workflow's sync: the API wrote the command's answer first) gets only its missing
-    events, without a lock. Otherwise the row is held first (locked, and read in the same
-    statement): two writers of one review must not both count its change. Every mirrored
-    change bumps the workflow's version in the same step, so an equal version is an equal
-    state.
+    A row that already holds this version or a newer one (the usual case for the sync
+    activity, the backstop: the command's in-task write, or its caller, came first) gets
+    only its missing events, without a lock. Otherwise the row is held first (locked,
+    and read in the same statement): two writers of one review must not both count its
+    change. Every mirrored change bumps the workflow's version in the same step, so an
+    equal version is an equal state.
 
-    `probe=False` (a command's answer, which is nearly always newer) holds the row at once:
-    one query fewer, and on SQLite the transaction's first statement is then its write,
-    which waits for the lock instead of failing on a snapshot another writer made stale
-    between a read and the write.
+    `probe=False` (the in-task write or a command's answer, nearly always newer) holds
+    the row at once: one query fewer, and on SQLite the transaction's first statement is
+    then its write, which waits for the lock instead of failing on a snapshot another
+    writer made stale between a read and the write.
 
     Core statements, no ORM objects: this runs on every command's path. The common case
     (the row exists, the answer is newer, no actions) is four statements: hold, replace,
@@ -309,5 +306,4 @@ async def _add_events(conn: AsyncConnection, sync: ReviewSync) -> None:
         }
         for e in sync.events
     ]
-    stmt = _ADD_EVENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    await conn.execute(stmt, rows)  # a list: no RETURNING of the new ids
+    await conn.execute(_ADD_EVENTS[conn.dialect.name], rows)  # a list: no RETURNING of the new ids

@@ -37,11 +37,10 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, Label
 
+from store.db import upsert_insert
 from store.models import ActionItem, OrgUnit, PhaseTally, Review, SlipTally
 from workflows.calendar import OSLO
 from workflows.contracts import TERMINAL_PHASES, Phase, Policy
@@ -185,7 +184,7 @@ def table_rows(rows: Rows) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 async def write(session: AsyncSession, rows: Rows) -> None:
     """Add to the tallies; keys in order, so concurrent writers lock rows alike."""
     phases, slips = table_rows(rows)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     for table, values, key in (
         (PhaseTally, phases, ["cycle_id", "unit_id", "phase"]),
         (SlipTally, slips, ["cycle_id", "unit_id", "what", "day"]),
@@ -257,7 +256,7 @@ def _upsert_along_path(dialect: str, slip: bool, keys: int) -> Insert:
         .order_by(*order)
     )
     names = ["cycle_id", "unit_id", "what" if slip else "phase", *(["day"] if slip else []), "n"]
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = upsert_insert(dialect)(table)
     stmt = stmt.from_select(names, rows)
     return stmt.on_conflict_do_update(
         index_elements=names[:-1], set_={"n": table.c.n + stmt.excluded.n}

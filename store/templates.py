@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +27,7 @@ from conversation.templates import (
     builtin_templates,
     for_employee,
 )
+from store.db import upsert_insert
 from store.models import Cycle, Employee, Review, TemplateRow
 
 
@@ -77,7 +76,7 @@ async def ensure_builtins(session: AsyncSession) -> None:
     missing = [t for t in wanted if (t.key, t.version) not in have]
     if not missing:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     now = datetime.now(UTC)
     rows = [
         {"key": t.key, "version": t.version, "document": document_of(t), "created_at": now}
