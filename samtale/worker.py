@@ -154,7 +154,7 @@ class OffTheLoop(WorkflowRunner):
     `converter` is the worker's: if it is context-free, the per-payload questions of the
     serialization context are answered without entering the sandbox."""
 
-    def __init__(self, runner: WorkflowRunner, converter: DataConverter = DATA_CONVERTER) -> None:
+    def __init__(self, runner: WorkflowRunner, converter: DataConverter) -> None:
         self.runner = runner
         self.context_free = context_free(converter)
 
@@ -189,7 +189,10 @@ def context_free(converter: DataConverter) -> bool:
     )
 
 
-WORKFLOW_RUNNER = OffTheLoop(SANDBOX)
+def workflow_runner(converter: DataConverter = DATA_CONVERTER) -> OffTheLoop:
+    """The runner every worker of ours uses (and the tests' own workers): the sandbox, built
+    off the event loop, for a worker whose client has this converter."""
+    return OffTheLoop(SANDBOX, converter)
 
 
 class _CompiledOnce(SourceFileLoader):
@@ -344,7 +347,7 @@ def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker, **options: Any
 ) -> Workers:
     """`options` go to the main Worker as they are (tests use them to tune caching)."""
-    options.setdefault("workflow_runner", OffTheLoop(SANDBOX, client.data_converter))
+    options.setdefault("workflow_runner", workflow_runner(client.data_converter))
     compile_workflows_once()
     # Review emails, unpaced: the email worker's limits pace them. The main worker also
     # serves send_email, for sends scheduled on its queue before the email queue existed.

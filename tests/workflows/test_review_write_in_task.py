@@ -19,7 +19,7 @@ from temporalio.worker import Worker
 
 from core.settings import Settings
 from samtale.mailsink import MailSink
-from samtale.worker import SANDBOX, OffTheLoop
+from samtale.worker import workflow_runner
 from store.queries import review_detail
 from store.readmodel import write_synced
 from tests.factories import EMPLOYEE, meeting, review_input, working_slot
@@ -120,7 +120,7 @@ async def test_a_command_whose_write_gives_up_answers_with_the_change_and_the_sy
         task_queue=queue,
         workflows=[ReviewWorkflow],
         activities=[local_write_fails],
-        workflow_runner=OffTheLoop(SANDBOX),
+        workflow_runner=workflow_runner(),
     ):
         handle = await start(time_env, queue)
         await written(sessions, handle.id, ("scheduling", ["started"]))

@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from activities.email import EmailActivities
 from activities.readmodel import ReadModelActivities
 from core.temporal import DATA_CONVERTER
-from samtale.worker import SANDBOX, WORKFLOW_RUNNER, OffTheLoop, context_free
+from samtale.worker import SANDBOX, OffTheLoop, context_free, workflow_runner
 from workflows import review
 
 PROBE = "workflows.sandbox_probe"
@@ -98,7 +98,7 @@ async def test_a_workflow_calling_forbidden_functions_is_refused_each_call(
         time_env.client,
         task_queue=queue,
         workflows=[probe_workflow],
-        workflow_runner=WORKFLOW_RUNNER,
+        workflow_runner=workflow_runner(),
     ):
         outcome = await time_env.client.execute_workflow(
             probe_workflow.run, id=f"probe-{uuid.uuid4()}", task_queue=queue
