@@ -43,6 +43,13 @@ class DatabaseDown:
             raise OperationalError("connect", None, ConnectionRefusedError("database down"))
 
 
+async def started(env: WorkflowEnvironment, task_queue: str) -> WorkflowHandle:
+    inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
+    return await env.client.start_workflow(
+        ReviewWorkflow.run, inp, id=inp.review_id, task_queue=task_queue
+    )
+
+
 async def until_the_writes_give_up(
     env: WorkflowEnvironment, handle: WorkflowHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -69,10 +76,7 @@ async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
 ) -> None:
     db = DatabaseDown(sessions)
     async with build_worker(time_env.client, settings, cast(async_sessionmaker, db)):
-        inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
-        handle = await time_env.client.start_workflow(
-            ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
-        )
+        handle = await started(time_env, settings.task_queue)
         await until_the_writes_give_up(time_env, handle, caplog)
         assert [r for r in caplog.records if "could not be written" in r.getMessage()]
         db.down = False
@@ -80,7 +84,7 @@ async def test_a_review_whose_read_model_is_down_says_so_and_writes_it_later(
 
         async def written() -> bool:
             async with sessions() as session:
-                detail = await review_detail(session, inp.review_id)
+                detail = await review_detail(session, handle.id)
             return detail is not None and [e.kind for e in detail.events] == [
                 "started",
                 "sync_failed",
@@ -100,10 +104,7 @@ async def test_a_command_during_the_pause_after_a_write_gave_up_answers_at_once(
     does not wait out the pause for the in-task write (patch write-in-task)."""
     db = DatabaseDown(sessions)
     async with build_worker(time_env.client, settings, cast(async_sessionmaker, db)):
-        inp = review_input(f"review-{uuid.uuid4().hex[:8]}")
-        handle = await time_env.client.start_workflow(
-            ReviewWorkflow.run, inp, id=inp.review_id, task_queue=settings.task_queue
-        )
+        handle = await started(time_env, settings.task_queue)
         await until_the_writes_give_up(time_env, handle, caplog)
         db.down = False  # back, but the review pauses still
         start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
