@@ -50,6 +50,7 @@ from api.auth import issue_token  # noqa: E402
 from api.commands import CtxDep  # noqa: E402
 from api.reviews_view import can_see, review_out  # noqa: E402
 from api.schemas import ReviewOut  # noqa: E402
+from bench.read_api import percentile  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
@@ -216,10 +217,6 @@ def bench_app(settings: Settings, engine: AsyncEngine) -> Any:
     routes = app.router.routes
     routes[:0] = [routes.pop(), routes.pop()]
     return app
-
-
-def percentile(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
 Call = Callable[[], Awaitable[httpx.Response]]
