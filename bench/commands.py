@@ -53,6 +53,7 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker  # noqa: E402
 
 from api.auth import issue_token  # noqa: E402
+from bench import cpu  # noqa: E402
 from bench.kickoff import RelayProcess  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
@@ -339,51 +340,18 @@ async def bare_client(client: Client, s: Sample, workflow_id: str) -> None:
         s.add(what, time.perf_counter() - started)
 
 
-class Meter:
-    """CPU time of the processes in the comparison, from /proc: the servers (API and worker),
-    the Temporal dev server and this process (the bare loop's worker, everybody's clients).
+class Meter(cpu.Meter):
+    """CPU time of the processes in the comparison: the servers (API and worker), the
+    Temporal dev server and this process (the bare loop's worker, everybody's clients).
     CPU per command, unlike latency, hardly moves with what else the machine is doing."""
 
     def __init__(self, servers: list[int]) -> None:
-        mine = os.getpid()
-        temporal = [
-            int(d.name)
-            for d in Path("/proc").iterdir()
-            if d.name.isdigit() and _ppid(int(d.name)) == mine and "temporal" in _comm(d)
-        ]
         # prod starts the worker, then the API (start_servers); dev has one process.
         if len(servers) == 2:
-            self.pids = {"worker": servers[:1], "api": servers[1:]}
+            pids = {"worker": servers[:1], "api": servers[1:]}
         else:
-            self.pids = {"server": servers}
-        self.pids |= {"temporal": temporal, "bench": [mine]}
-
-    def now(self) -> dict[str, float]:
-        return {k: sum(cpu_seconds(p) for p in pids) for k, pids in self.pids.items()}
-
-
-def _comm(proc: Path) -> str:
-    try:
-        return (proc / "comm").read_text()
-    except OSError:
-        return ""
-
-
-def _stat(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return []
-
-
-def _ppid(pid: int) -> int:
-    fields = _stat(pid)
-    return int(fields[1]) if fields else -1
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = _stat(pid)  # utime and stime, in clock ticks
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+            pids = {"server": servers}
+        super().__init__(pids | {"temporal": cpu.temporal_servers(), "bench": [os.getpid()]})
 
 
 async def settled(meter: Meter, most: float = 600) -> float:

@@ -10,7 +10,8 @@ employees; then measures
 
     python bench/kickoff.py [--employees 10000] [--database-url URL]
 
-Prints both times, the peak memory of this process (worker included), and last
+Prints both times with the CPU seconds of the Temporal dev server and of this process
+(the kickoff's worker and activities, the bare loop's client) in each, the peak memory of this process (worker included), and last
 ratio=<kickoff time / bare loop time>. Target: ratio <= 1.3.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import socket
 import sys
@@ -41,6 +43,7 @@ from sqlalchemy import func, select  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from bench import cpu  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
 from org.csv_import import parse  # noqa: E402
@@ -173,6 +176,13 @@ async def print_steps(handle: WorkflowHandle) -> None:
             print(f"  {name}: {(at - since).total_seconds():.1f} s")
 
 
+def cpu_used(meter: cpu.Meter, before: dict[str, float]) -> str:
+    """CPU seconds since `before`, by process: steadier than the wall time on a busy
+    machine, and it says whose work a difference is."""
+    after = meter.now()
+    return "CPU " + ", ".join(f"{k} {after[k] - before[k]:.1f} s" for k in after)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=10_000)
@@ -205,17 +215,21 @@ async def main() -> None:
         managers = len({r.manager_id for r in snapshot.rows if r.manager_id})
         reviews = sum(1 for r in snapshot.rows if r.manager_id)
         print(f"{n} employees imported: {reviews} reviews to start, {managers} managers")
+        meter = cpu.Meter({"temporal": cpu.temporal_servers(), "this process": [os.getpid()]})
         try:
+            before = meter.now()
             bare = await bare_loop(env.client, reviews)
             print(
                 f"bare loop of {reviews} start_workflow calls: {bare:7.1f} s "
-                f"({reviews / bare:.0f}/s)"
+                f"({reviews / bare:.0f}/s); {cpu_used(meter, before)}"
             )
             async with build_worker(env.client, settings, sessions):
+                before = meter.now()
                 took = await kickoff(env.client, settings, sessions, sink, reviews, managers)
+                used = cpu_used(meter, before)
             print(
                 f"kickoff of {reviews} reviews and {managers} emails: {took:7.1f} s "
-                f"({reviews / took:.0f} reviews/s)"
+                f"({reviews / took:.0f} reviews/s); {used}"
             )
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak memory of this process (the worker and the kickoff): {peak:.0f} MiB")
