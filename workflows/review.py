@@ -29,6 +29,7 @@ from workflows.review_core import (
     EMAIL_QUEUE,
     ONE_TIMER,
     REMINDERS_ON_WORKING_DAYS,
+    SEND_OUTBOX_AT_END,
     SYNC_WHEN_QUIET,
     SYNC_WITH_AN_END,
     TELL_HR_UNDELIVERABLE,
@@ -142,6 +143,11 @@ class ReviewWorkflow(ReviewCommands):
         if self._timer is not None:
             self._timer.cancel()
         await workflow.wait_condition(lambda: not self._inflight)
+        # A send that failed just now may have queued HR's notice of it (the last email of
+        # the review was refused): send it, and wait for that too, before the review ends.
+        while self._outbox and self._patched(SEND_OUTBOX_AT_END):
+            self._dispatch_due([])
+            await workflow.wait_condition(lambda: not self._inflight)
         await workflow.wait_condition(workflow.all_handlers_finished)
         while not await self._flush(final=True):
             await workflow.sleep(max(self._sync_wait(), timedelta(seconds=1)))

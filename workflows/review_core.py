@@ -60,6 +60,10 @@ REMINDERS_ON_WORKING_DAYS = "reminders-on-working-days"
 # The loop keeps one timer for its next wake instead of starting and cancelling one on every
 # pass (each pass after a command did).
 ONE_TIMER = "one-timer"
+# An email queued after the loop ended (HR told that the review's last email was refused)
+# is still sent before the review ends; before it that notice was dropped. Not in
+# CURRENT_PATCHES: asked with workflow.patched, only where it can matter.
+SEND_OUTBOX_AT_END = "send-outbox-at-end"
 # Every patch of the review workflow until here is on in a review started after this one: its
 # input says so (ReviewInput.patches, set by the kickoff and the re-import) or one marker at
 # the start does, instead of a marker and a search-attribute upsert (TemporalChangeVersion) in

@@ -103,6 +103,32 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
     record_history("review_refused_invitation_hr_told", (await handle.fetch_history()).to_json())
 
 
+async def test_hr_is_told_of_a_refused_last_email_before_the_review_ends(
+    time_env: WorkflowEnvironment, worker: Worker, sink: MailSink, sessions: async_sessionmaker
+) -> None:
+    handle = await start(time_env, worker.task_queue)
+    start_at = working_slot(await time_env.get_current_time() + timedelta(days=20))
+    await handle.execute_update(ReviewWorkflow.schedule, meeting(start_at))
+    await mail_arrived(sink, "invitation")
+    sink.handler.refuse.add(EMPLOYEE.email)
+    # The cancellation is the review's last email: it is in flight as the loop ends.
+    await handle.execute_update(ReviewWorkflow.cancel, Cancel(Actor(MANAGER.id), "moved"))
+    await handle.result()
+    notices = [m for m in sink.messages if m["X-Samtale-Kind"] == "email_undeliverable"]
+    assert len(notices) == 1
+    assert notices[0]["To"].addresses[0].addr_spec == HR.email
+    assert EMPLOYEE.email in body_text(notices[0])
+    async with sessions() as s:
+        d = await review_detail(s, handle.id)
+    assert d is not None
+    assert sorted((m.kind, m.status) for m in d.emails) == [
+        ("cancellation", "failed"),
+        ("email_undeliverable", "sent"),
+        ("invitation", "sent"),
+    ]
+    record_history("review_last_email_refused_hr_told", (await handle.fetch_history()).to_json())
+
+
 async def test_a_worker_dying_mid_send_resends_with_the_same_message_id(
     time_env: WorkflowEnvironment,
     settings: Settings,
