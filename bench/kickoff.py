@@ -11,7 +11,8 @@ employees; then measures
     python bench/kickoff.py [--employees 10000] [--database-url URL]
 
 Prints both times with the CPU seconds of the Temporal dev server and of this process
-(the kickoff's worker and activities, the bare loop's client) in each, the peak memory of this process (worker included), and last
+(the kickoff's worker and activities, the bare loop's client) in each, the peak memory
+of this process (worker included), and last
 ratio=<kickoff time / bare loop time>. Target: ratio <= 1.3.
 """
 
