@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # may still take effect: a retry with the same Idempotency-Key learns its outcome).
     command_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     retry_after_seconds: int = Field(default=2, ge=1, le=300)
+    # Runs a worker keeps in memory between their tasks. A command on a run not kept
+    # replays its history in a new sandbox first (README: the workflow cache).
+    workflow_cache: int = Field(default=10_000, ge=2, le=100_000)
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
     # The HS256 tokens `samtale token` issues: on unless env is production (None), where

@@ -346,8 +346,10 @@ def email_worker(client: Client, settings: Settings, email: EmailActivities) -> 
 def build_worker(
     client: Client, settings: Settings, sessions: async_sessionmaker, **options: Any
 ) -> Workers:
-    """`options` go to the main Worker as they are (tests use them to tune caching)."""
+    """`options` go to the main Worker as they are (tests use them to tune caching); the
+    workflow cache is `settings.workflow_cache` unless they name one."""
     options.setdefault("workflow_runner", workflow_runner(client.data_converter))
+    options.setdefault("max_cached_workflows", settings.workflow_cache)
     compile_workflows_once()
     # Review emails, unpaced: the email worker's limits pace them. The main worker also
     # serves send_email, for sends scheduled on its queue before the email queue existed.
