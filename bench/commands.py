@@ -16,6 +16,7 @@ and read-your-write violations.
 
     python bench/commands.py [--topology dev|prod] [--database-url URL] [--rounds 6]
                              [--samples 200] [--clients 1,10,50] [--profile FILE]
+                             [--cache N]  # the worker's SAMTALE_WORKFLOW_CACHE
     python bench/commands.py --soak 300          # 50 clients for 5 minutes
 
 Each level runs at least --rounds rounds and enough of them for --samples of each command
@@ -128,6 +129,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         "SAMTALE_TASK_QUEUE": settings.task_queue,
         "SAMTALE_SMTP_PORT": str(settings.smtp_port),
         "SAMTALE_DATA_DIR": settings.data_dir,
+        "SAMTALE_WORKFLOW_CACHE": str(settings.workflow_cache),
         "PYTHONPATH": str(ROOT),
     }
 
@@ -137,7 +139,6 @@ def start_servers(
     settings: Settings,
     port: int,
     profile: str | None = None,
-    cache: int | None = None,
 ) -> list[subprocess.Popen[bytes]]:
     env, py = server_env(settings), sys.executable
     log = (Path(settings.data_dir) / f"{topology}.log").open("ab")
@@ -146,8 +147,6 @@ def start_servers(
         serve = [py, __file__, "--serve-dev", str(port)]
         if profile:
             serve += ["--profile", profile]
-        if cache:
-            serve += ["--cache", str(cache)]
         return [subprocess.Popen(serve, **out)]  # type: ignore[call-overload]
     cli = [str(Path(py).parent / "samtale")]
     return [
@@ -156,7 +155,7 @@ def start_servers(
     ]
 
 
-async def serve_dev(port: int, cache: int | None = None) -> None:
+async def serve_dev(port: int) -> None:
     """The dev topology's one process: worker and API sharing one engine (`samtale dev`)."""
     import uvicorn
 
@@ -171,8 +170,7 @@ async def serve_dev(port: int, cache: int | None = None) -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     app = create_app(settings, temporal=client, sessions=sessions)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    options = {} if cache is None else {"max_cached_workflows": cache}
-    async with build_worker(client, settings, sessions, **options):
+    async with build_worker(client, settings, sessions):
         await server.serve()
     await engine.dispose()
 
@@ -481,10 +479,11 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
             smtp_port=relay.port,
             task_queue=f"bench-{uuid.uuid4().hex[:6]}",
             data_dir=tmp,
+            **({"workflow_cache": args.cache} if args.cache else {}),
         )
         pairs = await seed(settings, wanted)
         port = free_port()
-        servers = start_servers(args.topology, settings, port, args.profile, args.cache)
+        servers = start_servers(args.topology, settings, port, args.profile)
         try:
             await bench(args, env.client, settings, port, pairs, servers)
         finally:
@@ -553,7 +552,7 @@ def main() -> None:
         "--profile", default=None, help="dev: write the server's cProfile stats to this file"
     )
     parser.add_argument(
-        "--cache", type=int, default=None, help="dev: the worker's max_cached_workflows"
+        "--cache", type=int, default=None, help="the worker's SAMTALE_WORKFLOW_CACHE"
     )
     parser.add_argument("--serve-dev", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -564,7 +563,7 @@ def main() -> None:
             # end the run here, so the stats are written.
             signal.signal(signal.SIGTERM, lambda *_: None)
             profiler.enable()
-        asyncio.run(serve_dev(args.serve_dev, args.cache))
+        asyncio.run(serve_dev(args.serve_dev))
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)

@@ -15,7 +15,7 @@ Prints both times with the CPU seconds of the Temporal dev server and of this pr
 of this process (worker included), the garbage collector's pauses in the kickoff per
 generation (a full collection stops every thread of the worker), and last
 ratio=<kickoff time / bare loop time>. Target: ratio <= 1.3.
-SAMTALE_WORKFLOW_CACHE sets how many runs the worker keeps (default 10,000: all).
+SAMTALE_WORKFLOW_CACHE sets how many runs the worker keeps (default 10,000).
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def cpu_used(meter: cpu.Meter, before: dict[str, float]) -> str:
 class GcPauses:
     """How long the collector held this process in each generation: a full collection
     stops the worker's event loop and its workflow task threads alike, for a time that
-    grows with the live heap (the workflow cache is most of it)."""
+    grows with the live heap (the runs the worker keeps are part of it)."""
 
     def __init__(self) -> None:
         self.count = [0, 0, 0]

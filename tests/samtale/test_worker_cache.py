@@ -30,3 +30,8 @@ async def test_a_cache_a_caller_names_wins_over_the_setting(
 def test_a_cache_size_outside_its_bounds_is_refused(size: int) -> None:
     with pytest.raises(ValidationError, match="workflow_cache"):
         Settings(workflow_cache=size)
+
+
+@pytest.mark.parametrize("size", [2, 100_000])
+def test_a_cache_size_at_its_bounds_is_taken(size: int) -> None:
+    assert Settings(workflow_cache=size).workflow_cache == size
