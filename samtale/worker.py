@@ -64,7 +64,11 @@ WORKFLOWS: Sequence[type] = (
 #   passed in (the review's command checks are rules too);
 # - calendar: the holiday table, built once at import (the `holidays` package reads the
 #   clock when it builds a year, which the sandbox would refuse) and frozen;
-# - ids: string formatting shared with the activities and the API.
+# - ids: string formatting shared with the activities and the API;
+# - definition: our `workflow.defn`, whose registry of checked classes (written by the
+#   worker's own imports, outside the sandbox) lets a run's fresh class skip the SDK's
+#   check of an identical one; the only state that passes through, and it never changes
+#   what a run does.
 # ruff's banned-api (TID251, pyproject.toml) keeps clocks, randomness and I/O out of all of
 # workflows/, so the passed-through modules are held to the same line by the linter.
 PURE_MODULES = (
@@ -74,6 +78,7 @@ PURE_MODULES = (
     "workflows.review_checks",
     "workflows.calendar",
     "workflows.ids",
+    "workflows.definition",
 )
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)

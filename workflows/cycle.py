@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         KickoffResult,
         Policy,
     )
+    from workflows.definition import defn, update
     from workflows.review_checks import refused
     from workflows.rules import is_working_day, local_moment
 
@@ -32,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
 HR_DIGEST_ON_WORKING_DAYS = "hr-digest-on-working-days"
 
 
-@workflow.defn
+@defn
 class CycleWorkflow:
     def __init__(self) -> None:
         self._kickoff: KickoffResult | None = None
@@ -81,7 +82,7 @@ class CycleWorkflow:
     def kickoff(self) -> KickoffResult | None:
         return self._kickoff
 
-    @workflow.update
+    @update
     async def cancel(self, cmd: CancelCycle | str) -> None:
         """Cancel the whole cycle (HR): every open review is cancelled, each mailing its own.
         A plain reason is what callers sent before CancelCycle; it still decodes."""

@@ -13,9 +13,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.digests import DigestActivities
     from workflows.calendar import OSLO
     from workflows.contracts import DigestInput, DigestResult, DigestRun
+    from workflows.definition import defn
 
 
-@workflow.defn
+@defn
 class ManagerDigestWorkflow:
     @workflow.run
     async def run(self, inp: DigestInput) -> DigestResult:

@@ -17,9 +17,10 @@ from workflows.paging import paging
 with workflow.unsafe.imports_passed_through():
     from activities.org_changes import OrgChangeActivities
     from workflows.contracts import OrgChangesInput, OrgChangesResult
+    from workflows.definition import defn
 
 
-@workflow.defn
+@defn
 class OrgChangesWorkflow:
     @workflow.run
     async def run(self, inp: OrgChangesInput | str) -> OrgChangesResult:

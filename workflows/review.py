@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewState,
         ReviewSync,
     )
+    from workflows.definition import defn
     from workflows.ids import email_task_queue
     from workflows.reminders import Planned, email, plan
 
@@ -102,7 +103,7 @@ SYNC_QUIET = timedelta(seconds=5)
 SYNC_LAG_MAX = timedelta(seconds=30)
 
 
-@workflow.defn
+@defn
 class ReviewWorkflow(ReviewCommands):
     @workflow.init
     def __init__(self, inp: ReviewInput) -> None:

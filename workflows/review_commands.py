@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitPreparation,
         SubmitSummary,
     )
+    from workflows.definition import update
     from workflows.reminders import email
 
 
@@ -52,7 +53,7 @@ def _impossible(message: str) -> ApplicationError:
 class ReviewCommands(ReviewCore):
     """Every update of ReviewWorkflow (their names are part of saved histories)."""
 
-    @workflow.update
+    @update
     async def schedule(self, cmd: ScheduleMeeting) -> CommandResult:
         self._set_meeting(cmd)
         return await self._answer()
@@ -61,7 +62,7 @@ class ReviewCommands(ReviewCore):
     def _check_schedule(self, cmd: ScheduleMeeting) -> None:
         check.refused(lambda: self._meeting_rules(cmd, [Phase.SCHEDULING], "schedule"))
 
-    @workflow.update
+    @update
     async def reschedule(self, cmd: ScheduleMeeting) -> CommandResult:
         self._set_meeting(cmd)
         return await self._answer()
@@ -101,7 +102,7 @@ class ReviewCommands(ReviewCore):
         )
         self._mail(f"invitation:{seq}", kind)
 
-    @workflow.update
+    @update
     async def accept(self, cmd: Accept) -> CommandResult:
         self._enter(Phase.PREPARING)
         self._record("accepted", actor=cmd.actor.id)
@@ -111,7 +112,7 @@ class ReviewCommands(ReviewCore):
     def _check_accept(self, cmd: Accept) -> None:
         check.refused(lambda: check.accept(self._s, cmd))
 
-    @workflow.update
+    @update
     async def submit_preparation(self, cmd: SubmitPreparation) -> CommandResult:
         role = "employee" if cmd.actor.id == self._s.employee.id else "manager"
         if role == "employee":
@@ -141,7 +142,7 @@ class ReviewCommands(ReviewCore):
                 self._s.flagged.append(flag)
                 known.add(flag.item_key)
 
-    @workflow.update
+    @update
     async def record_outcome(self, cmd: RecordOutcome) -> CommandResult:
         m = self._s.meeting
         if m is None:
@@ -160,7 +161,7 @@ class ReviewCommands(ReviewCore):
     def _check_outcome(self, cmd: RecordOutcome) -> None:
         check.refused(lambda: check.outcome(self._s, cmd))
 
-    @workflow.update
+    @update
     async def submit_summary(self, cmd: SubmitSummary) -> CommandResult:
         if cmd.version > 0 and self._patched(CONVERSATION_FACTS):
             self._summary_version(cmd)
@@ -221,7 +222,7 @@ class ReviewCommands(ReviewCore):
     def _check_summary(self, cmd: SubmitSummary) -> None:
         check.refused(lambda: check.summary(self._s, cmd, now=workflow.now()))
 
-    @workflow.update
+    @update
     async def sign_off(self, cmd: SignOff) -> CommandResult:
         if self._patched(CONVERSATION_FACTS):
             self._s.decision, self._s.has_comment = cmd.decision, cmd.has_comment
@@ -260,7 +261,7 @@ class ReviewCommands(ReviewCore):
     def _check_signoff(self, cmd: SignOff) -> None:
         check.refused(lambda: check.sign_off(self._s, cmd))
 
-    @workflow.update
+    @update
     async def complete_action(self, cmd: CompleteAction) -> CommandResult:
         if not 1 <= cmd.action_id <= len(self._s.actions):
             raise _impossible(f"this review has no action {cmd.action_id}")
@@ -285,7 +286,7 @@ class ReviewCommands(ReviewCore):
         elif self._s.phase is not Phase.FOLLOW_UP:
             self._enter(Phase.FOLLOW_UP)
 
-    @workflow.update
+    @update
     async def cancel(self, cmd: Cancel) -> CommandResult:
         had_meeting = self._s.phase in (Phase.INVITED, Phase.PREPARING)
         self._s.cancel_reason = cmd.reason.strip()
@@ -305,7 +306,7 @@ class ReviewCommands(ReviewCore):
     def _check_cancel(self, cmd: Cancel) -> None:
         check.refused(lambda: check.cancel(self._s, cmd))
 
-    @workflow.update
+    @update
     async def change_manager(self, cmd: ChangeManager) -> CommandResult:
         """The employee has a new manager: the review moves to them with everything done so
         far; open actions the old manager owned move too. Both are told."""

@@ -38,6 +38,9 @@ from datetime import datetime
 
 from temporalio import workflow
 
+with workflow.unsafe.imports_passed_through():
+    from workflows.definition import defn
+
 CALLS = {
     "datetime.now": lambda: datetime.now(),
     "time.time": lambda: time.time(),
@@ -47,7 +50,7 @@ CALLS = {
 }
 
 
-@workflow.defn(sandboxed=True)
+@DECORATOR
 class ForbiddenCalls:
     @workflow.run
     async def run(self) -> dict[str, str]:
@@ -77,10 +80,11 @@ class _ProbeFinder(MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, self._path)
 
 
-@pytest.fixture
-def probe_workflow(tmp_path: Path) -> Iterator[Any]:
+# The SDK's decorator, and ours (whose runs take the definition checked outside the sandbox).
+@pytest.fixture(params=["workflow.defn(sandboxed=True)", "defn"])
+def probe_workflow(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     source = tmp_path / "sandbox_probe.py"
-    source.write_text(SOURCE)
+    source.write_text(SOURCE.replace("DECORATOR", request.param))
     finder = _ProbeFinder(source)
     sys.meta_path.insert(0, finder)
     try:
