@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Runs a worker keeps in memory between their tasks. A command on a run not kept
     # replays its history in a new sandbox first (README: the workflow cache).
     workflow_cache: int = Field(default=10_000, ge=2, le=100_000)
+    # Allocations between the worker's young garbage collections (Python's own: 700).
+    # Every run's sandbox is thousands of new objects; collected that often, they reach
+    # the old generation, whose full collections stop the whole worker (README: the GC).
+    gc_young: int = Field(default=50_000, ge=700, le=1_000_000)
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
     # The HS256 tokens `samtale token` issues: on unless env is production (None), where

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import threading
@@ -369,11 +370,29 @@ def build_worker(
     return Workers(main, email_worker(client, settings, email))
 
 
+# Young collections between middle ones, and middle ones between full ones (Python: 10, 10).
+GC_MIDDLE_EVERY = 20
+GC_FULL_EVERY = 10
+
+
+def collect_less(settings: Settings) -> None:
+    """Tune this process's garbage collector for a worker: young collections every
+    `gc_young` allocations instead of 700. A sandbox build allocates thousands of objects
+    (a fresh module, its classes and functions) that live as long as the run is kept;
+    with Python's thresholds most of them were promoted through the generations by
+    collections that found nothing to free, and the old generation grew by a quarter
+    again and again, each time paying a full collection that stops the event loop and
+    every workflow task (at a kickoff of 10,000: 10-13 of them, 4-8 s, up to 1.2 s each).
+    Garbage without cycles is freed at once whatever this says."""
+    gc.set_threshold(settings.gc_young, GC_MIDDLE_EVERY, GC_FULL_EVERY)
+
+
 async def connect_client(settings: Settings) -> Client:
     return await connect(settings.temporal_address, settings.temporal_namespace)
 
 
 async def run_worker(settings: Settings) -> None:
+    collect_less(settings)
     engine = engine_for(settings, "samtale-worker")
     client = await connect_client(settings)
     worker = build_worker(client, settings, session_factory(engine))
