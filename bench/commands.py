@@ -161,11 +161,10 @@ async def serve_dev(port: int) -> None:
 
     from api.app import create_app
     from core.temporal import connect
-    from samtale.worker import build_worker, collect_less
+    from samtale.worker import build_worker
     from store.db import engine_for
 
     settings = Settings()
-    collect_less(settings)  # as `samtale dev` does
     engine = engine_for(settings, "samtale-dev")
     sessions = session_factory(engine)
     client = await connect(settings.temporal_address, settings.temporal_namespace)

@@ -55,7 +55,7 @@ from org.csv_import import parse  # noqa: E402
 from org.generate import org_csv  # noqa: E402
 from samtale.binaries import find_binary  # noqa: E402
 from samtale.mailsink import KeepingHandler, MailSink, free_port  # noqa: E402
-from samtale.worker import build_worker, collect_less  # noqa: E402
+from samtale.worker import build_worker  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
 from store.directory import add_cycle  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
@@ -245,7 +245,6 @@ async def main() -> None:
             smtp_port=sink.port,
             task_queue=f"bench-{uuid.uuid4().hex[:6]}",
         )
-        collect_less(settings)  # as the worker's process does
         engine = create_engine(settings.database_url)
         await upgrade(engine)
         sessions = session_factory(engine)

@@ -24,7 +24,7 @@ from samtale import dev_oidc
 from samtale.binaries import find_binary
 from samtale.demo import DEMO, seed_demo
 from samtale.mailsink import MailSink
-from samtale.worker import build_worker, collect_less
+from samtale.worker import build_worker
 from store.db import engine_for, session_factory
 from store.migrate import migrate
 
@@ -105,7 +105,6 @@ async def run_dev(settings: Settings, *, api_port: int = 8000) -> None:
         sessions = session_factory(engine)
         seeded = await seed_demo(sessions)
         client = await wait_for_temporal(settings, server)
-        collect_less(settings)  # the worker's process: see collect_less
         worker = build_worker(client, settings, sessions)
         app = create_app(settings, temporal=client, sessions=sessions)
         api = uvicorn.Server(

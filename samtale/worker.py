@@ -66,10 +66,10 @@ WORKFLOWS: Sequence[type] = (
 # - calendar: the holiday table, built once at import (the `holidays` package reads the
 #   clock when it builds a year, which the sandbox would refuse) and frozen;
 # - ids: string formatting shared with the activities and the API;
-# - definition: our `workflow.defn`, whose registry of checked classes (written by the
-#   worker's own imports, outside the sandbox) lets a run's fresh class skip the SDK's
-#   check of an identical one; the only state that passes through, and it never changes
-#   what a run does.
+# - definition: our `workflow.defn` and `workflow.update`, whose registry of checked
+#   classes and handlers (written by the worker's own imports, outside the sandbox) lets
+#   a run's fresh class skip the SDK's check of an identical one; the only state that
+#   passes through, and it never changes what a run does.
 # ruff's banned-api (TID251, pyproject.toml) keeps clocks, randomness and I/O out of all of
 # workflows/, so the passed-through modules are held to the same line by the linter.
 PURE_MODULES = (
@@ -357,6 +357,7 @@ def build_worker(
     options.setdefault("workflow_runner", workflow_runner(client.data_converter))
     options.setdefault("max_cached_workflows", settings.workflow_cache)
     compile_workflows_once()
+    collect_less(settings)  # a process that runs a worker: whichever builds it
     # Review emails, unpaced: the email worker's limits pace them. The main worker also
     # serves send_email, for sends scheduled on its queue before the email queue existed.
     email = EmailActivities(mailer(settings, sessions, paced=False))
@@ -392,7 +393,6 @@ async def connect_client(settings: Settings) -> Client:
 
 
 async def run_worker(settings: Settings) -> None:
-    collect_less(settings)
     engine = engine_for(settings, "samtale-worker")
     client = await connect_client(settings)
     worker = build_worker(client, settings, session_factory(engine))

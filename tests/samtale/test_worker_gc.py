@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings
-from samtale.worker import GC_FULL_EVERY, GC_MIDDLE_EVERY, collect_less
+from samtale.worker import GC_FULL_EVERY, GC_MIDDLE_EVERY, build_worker, collect_less
 
 
 @pytest.fixture
@@ -27,6 +29,13 @@ def test_the_worker_collects_young_garbage_every_gc_young_allocations(thresholds
 def test_by_default_the_young_threshold_is_far_above_pythons(thresholds: None) -> None:
     collect_less(Settings())
     assert gc.get_threshold()[0] == 50_000
+
+
+async def test_building_a_worker_tunes_its_process(
+    thresholds: None, time_env: WorkflowEnvironment, sessions: async_sessionmaker
+) -> None:
+    build_worker(time_env.client, Settings(gc_young=23_456), sessions)
+    assert gc.get_threshold()[0] == 23_456
 
 
 @pytest.mark.parametrize("young", [699, 1_000_001])
