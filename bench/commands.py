@@ -58,6 +58,7 @@ from bench import cpu  # noqa: E402
 from bench.kickoff import RelayProcess  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
+from samtale import eventloop  # noqa: E402
 from samtale.binaries import find_binary  # noqa: E402
 from samtale.mailsink import free_port  # noqa: E402
 from store.db import create_engine, session_factory  # noqa: E402
@@ -208,15 +209,31 @@ class Subject:
     settings: Settings
     reviews: list[tuple[str, str, str]]  # review, employee, manager; each used once
     body: dict[str, object]
+    # Client i's own connection, as each manager has a browser of their own. One httpx
+    # pool shared by 50 concurrent clients costs 2-3 times the CPU per request of 50
+    # pools of one (its pool is searched and locked on every request), and this process's
+    # CPU is counted in a command's.
+    users: dict[int, httpx.AsyncClient] = field(default_factory=dict)
+
+    def http_of(self, i: int) -> httpx.AsyncClient:
+        if i not in self.users:
+            self.users[i] = http_client(self.http.base_url.port or 80, connections=1)
+        return self.users[i]
+
+    async def aclose(self) -> None:
+        for user in self.users.values():
+            await user.aclose()
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue_token(self.settings, who)}"}
 
-    async def command(self, s: Sample, what: str, path: str, who: str, **kw: object) -> bool:
+    async def command(
+        self, s: Sample, what: str, path: str, who: str, i: int = 0, **kw: object
+    ) -> bool:
         started = time.perf_counter()
         try:
             headers = self.auth(who) | {"Idempotency-Key": uuid.uuid4().hex}
-            r = await self.http.post(path, headers=headers, **kw)  # type: ignore[arg-type]
+            r = await self.http_of(i).post(path, headers=headers, **kw)  # type: ignore[arg-type]
         except httpx.HTTPError as e:
             s.errors.append(f"{what}: {type(e).__name__}")
             return False
@@ -231,11 +248,11 @@ class Subject:
             s.violations += 1
         return True
 
-    async def one_client(self, s: Sample) -> None:
+    async def one_client(self, s: Sample, i: int) -> None:
         review, employee, manager = self.reviews.pop()
         base = f"/reviews/{review}"
-        if await self.command(s, "schedule", f"{base}/schedule", manager, json=self.body):
-            await self.command(s, "accept", f"{base}/accept", employee)
+        if await self.command(s, "schedule", f"{base}/schedule", manager, i, json=self.body):
+            await self.command(s, "accept", f"{base}/accept", employee, i)
 
 
 async def start_cycle(subject: Subject, pairs: list[tuple[str, str]]) -> str:
@@ -288,8 +305,8 @@ async def kickoff_done(client: Client, cycle: str) -> None:
     raise RuntimeError("the kickoff did not finish in 10 minutes")
 
 
-def http_client(port: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+def http_client(port: int, connections: int = 100) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30)
 
 
@@ -433,7 +450,7 @@ async def both(
     client: Client, subject: Subject, bare_ids: list[str], clients: int, bare: Sample, subj: Sample
 ) -> None:
     await a_round(bare, clients, lambda i: bare_client(client, bare, bare_ids[i]))
-    await a_round(subj, clients, lambda _i: subject.one_client(subj))
+    await a_round(subj, clients, lambda i: subject.one_client(subj, i))
 
 
 async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: float) -> None:
@@ -531,6 +548,7 @@ async def bench(
                 print(f"  server {pid} memory {memory[pid]:.0f} -> {after[pid]:.0f} MiB")
             for wid in bare_ids:
                 await client.get_workflow_handle(wid).terminate()
+            await subject.aclose()
 
 
 def main() -> None:
@@ -563,13 +581,14 @@ def main() -> None:
             # end the run here, so the stats are written.
             signal.signal(signal.SIGTERM, lambda *_: None)
             profiler.enable()
-        asyncio.run(serve_dev(args.serve_dev))
+        eventloop.run(serve_dev(args.serve_dev), Settings())
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(args, tmp))
+        # The clients and the bare loop's worker on the loop the servers run on.
+        eventloop.run(run(args, tmp), Settings())
 
 
 if __name__ == "__main__":

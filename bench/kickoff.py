@@ -53,6 +53,7 @@ from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
 from org.csv_import import parse  # noqa: E402
 from org.generate import org_csv  # noqa: E402
+from samtale import eventloop  # noqa: E402
 from samtale.binaries import find_binary  # noqa: E402
 from samtale.mailsink import KeepingHandler, MailSink, free_port  # noqa: E402
 from samtale.worker import build_worker  # noqa: E402
@@ -281,4 +282,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    eventloop.run(main(), Settings())  # the worker's loop, as `samtale worker` runs it

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # Every run's sandbox is thousands of new objects; collected that often, they reach
     # the old generation, whose full collections stop the whole worker (README: the GC).
     gc_young: int = Field(default=50_000, ge=700, le=1_000_000)
+    # The event loop of `samtale dev`, `samtale api` and `samtale worker` (samtale/eventloop.py).
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     jwt_secret: str = DEV_SECRET
     jwt_ttl_hours: int = 12
     # The HS256 tokens `samtale token` issues: on unless env is production (None), where

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.settings import Settings
+from samtale import eventloop
 
 if TYPE_CHECKING:
     import httpx
@@ -96,19 +97,20 @@ def main(argv: list[str] | None = None) -> None:
         from samtale.devstack import run_dev
 
         try:
-            asyncio.run(run_dev(settings, api_port=args.port))
+            eventloop.run(run_dev(settings, api_port=args.port), settings)
         except KeyboardInterrupt:
             pass
     elif args.command == "worker":
         from samtale.worker import run_worker
 
-        asyncio.run(run_worker(settings))
+        eventloop.run(run_worker(settings), settings)
     elif args.command == "api":
         import uvicorn
 
         from api.app import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+        # uvicorn makes the loop itself; it takes its HTTP parser (httptools) as installed.
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, loop=settings.event_loop)
     elif args.command == "token":
         from api.auth import issue_token
 

@@ -43,6 +43,7 @@ from activities.org_changes import OrgChangeActivities
 from activities.readmodel import ReadModelActivities
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER, connect
+from samtale import eventloop
 from store.db import engine_for, session_factory
 from workflows.cycle import CycleWorkflow
 from workflows.digest import ManagerDigestWorkflow
@@ -403,7 +404,8 @@ async def run_worker(settings: Settings) -> None:
 
 
 def main() -> None:
-    asyncio.run(run_worker(Settings()))
+    settings = Settings()
+    eventloop.run(run_worker(settings), settings)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,9 +18,17 @@ from api.app import create_app
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
 from samtale.binaries import find_binary
+from samtale.eventloop import loop_factory
 from samtale.mailsink import MailSink
 from samtale.worker import Workers, build_worker
 from tests.databases import fresh_postgres_url, seeded_database
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every async test on the loop samtale's processes run on (samtale/eventloop.py)."""
+    return {"uvloop": loop_factory(Settings())}
 
 
 @pytest_asyncio.fixture

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from samtale.mailsink import MailSink
 from tests.api.conftest import Auth
 from tests.factories import EMPLOYEE, MANAGER, OTHER_MANAGER, first_weekend_day, working_slot
-from tests.waiting import eventually
+from tests.waiting import eventually, mail_arrived
 from workflows.calendar import OSLO, is_norwegian_holiday
 
 WFT_FIRST = EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
@@ -64,6 +64,9 @@ async def review(
     time_env: WorkflowEnvironment,
     sink: MailSink,
 ) -> AsyncIterator[Review]:
+    # The cycle mails the manager its kickoff on its own, after the review is in the read
+    # model: wait for it, or it may land between a test's two snapshots.
+    await mail_arrived(sink, "kickoff")
     yield Review(review_id, api, auth, time_env, sink)
 
 
