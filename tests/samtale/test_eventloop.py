@@ -16,7 +16,8 @@ async def _loop_module() -> str:
     return type(asyncio.get_running_loop()).__module__.split(".")[0]
 
 
-def test_a_process_runs_on_uvloop_by_default() -> None:
+def test_a_process_runs_on_uvloop_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAMTALE_EVENT_LOOP", raising=False)
     assert eventloop.run(_loop_module(), Settings()) == "uvloop"
 
 
@@ -28,7 +29,7 @@ def test_running_on_uvloop_leaves_the_global_policy_alone() -> None:
     """The worker's helper loops (asyncio.new_event_loop in a workflow task thread) and
     anything else that asks the policy keep asyncio's."""
     before = type(asyncio.get_event_loop_policy())
-    eventloop.run(_loop_module(), Settings())
+    assert eventloop.run(_loop_module(), Settings(event_loop="uvloop")) == "uvloop"
     assert type(asyncio.get_event_loop_policy()) is before
     loop = asyncio.new_event_loop()
     try:
