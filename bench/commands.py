@@ -228,7 +228,7 @@ class Subject:
         return {"Authorization": f"Bearer {issue_token(self.settings, who)}"}
 
     async def command(
-        self, s: Sample, what: str, path: str, who: str, i: int = 0, **kw: object
+        self, s: Sample, what: str, path: str, who: str, i: int, **kw: object
     ) -> bool:
         started = time.perf_counter()
         try:

@@ -3,8 +3,8 @@
 One process serves every command twice over: its HTTP request (the API) and its workflow
 tasks and activities (the worker), each a round of callbacks, socket reads and thread
 hand-offs (the Temporal bridge and aiosqlite answer from their own threads). uvloop does
-that round in C: at 1 and 50 clients the dev stack's CPU per command fell by about a
-fifth (bench/commands.py, README *Commands under load*). `SAMTALE_EVENT_LOOP=asyncio`
+that round in C: the dev server's CPU per command fell by about a fifth at 1 client and
+by less at 50 (bench/commands.py, README *Commands under load*). `SAMTALE_EVENT_LOOP=asyncio`
 is the way back should a library ever disagree with it; the tests run on uvloop.
 """
 

@@ -23,12 +23,18 @@ from samtale.mailsink import MailSink
 from samtale.worker import Workers, build_worker
 from tests.databases import fresh_postgres_url, seeded_database
 
+# Read once: the hook is asked for every test item.
+_LOOP = Settings()
+LOOP_FACTORIES: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    _LOOP.event_loop: loop_factory(_LOOP)
+}
+
 
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     """Every async test on the loop samtale's processes run on (samtale/eventloop.py)."""
-    return {"uvloop": loop_factory(Settings())}
+    return LOOP_FACTORIES
 
 
 @pytest_asyncio.fixture
