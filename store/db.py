@@ -13,6 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from store import sqlite_onetrip
+
 if TYPE_CHECKING:
     from core.settings import Settings
 
@@ -64,6 +66,8 @@ def create_engine(url: str, limits: PoolLimits | None = None, **kwargs: Any) -> 
         # which takes no sizes); `timeout` is how long a writer waits for the file's lock.
         if ":memory:" in url or url.rstrip("/").endswith(":"):
             pool = {}
+        if url.startswith("sqlite+aiosqlite"):
+            kwargs.setdefault("module", sqlite_onetrip.dbapi())  # one trip per statement
         engine = create_async_engine(
             url, connect_args={"timeout": lim.statement_timeout}, **pool, **kwargs
         )
