@@ -461,14 +461,22 @@ async def both(
     await a_round(subj, clients, lambda i: subject.one_client(subj, i))
 
 
-async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: float) -> None:
+async def soak(
+    client: Client, subject: Subject, bare_ids: list[str], seconds: float, pids: list[int]
+) -> None:
+    """50 clients for `seconds`; per minute the commands' p99 and each server's memory as
+    the minute ends (flat once the workflow cache is full: --cache below the reviews)."""
     started, minutes = time.monotonic(), list[tuple[Sample, Sample]]()
+    memory: list[list[float]] = []
     bare, subj = Sample(), Sample()
     while time.monotonic() - started < seconds and len(subject.reviews) >= 50:
         minute = int((time.monotonic() - started) // 60)
         if len(minutes) <= minute:
+            if minutes:
+                memory.append([rss_mib(pid) for pid in pids])
             minutes.append((Sample(), Sample()))
         await both(client, subject, bare_ids, 50, *minutes[minute])
+    memory.append([rss_mib(pid) for pid in pids])
     for i, (mb, ms) in enumerate(minutes):
         took = [t for v in ms.took.values() for t in v]
         btook = [t for v in mb.took.values() for t in v]
@@ -476,13 +484,16 @@ async def soak(client: Client, subject: Subject, bare_ids: list[str], seconds: f
             f"  minute {i + 1}: {ms.count()} commands, p99 {pct(took, 0.99) * 1000:.0f} ms "
             f"(bare {pct(btook, 0.99) * 1000:.0f} ms), throughput "
             f"{ms.count() / ms.busy:.1f}/s (bare {mb.count() / mb.busy:.1f}/s), "
-            f"errors {len(ms.errors)}, violations {ms.violations}"
+            f"errors {len(ms.errors)}, violations {ms.violations}; memory "
+            + " / ".join(f"{m:.0f}" for m in memory[i])
+            + " MiB"
         )
         bare.errors += mb.errors
         subj.errors += ms.errors
     first = [t for v in minutes[0][1].took.values() for t in v]
     last = [t for v in minutes[-1][1].took.values() for t in v]
-    print(f"  soak: last minute's p99 / first's = {pct(last, 0.99) / pct(first, 0.99):.2f}")
+    ran, ratio = time.monotonic() - started, pct(last, 0.99) / pct(first, 0.99)
+    print(f"  soak: {ran:.0f} s; last minute's p99 / first's = {ratio:.2f}")
 
 
 def rounds_at(clients: int, args: argparse.Namespace) -> int:
@@ -493,8 +504,10 @@ def rounds_at(clients: int, args: argparse.Namespace) -> int:
 
 async def run(args: argparse.Namespace, tmp: str) -> None:
     per_level = [c * rounds_at(c, args) for c in args.clients]
-    # A soak round uses 50 reviews and takes a few seconds here; a cycle takes 5000 ids.
-    wanted = sum(per_level) + (int(args.soak * 12) + 300 if args.soak else 0)  # <= 5000
+    # A soak round uses 50 reviews and takes 2-3 s here; a cycle takes at most 5000 ids (a
+    # soak that uses them all ends early and says how long it ran).
+    soaked = min(int(args.soak * 15) + 300, 5000 - sum(per_level)) if args.soak else 0
+    wanted = sum(per_level) + soaked
     with RelayProcess() as relay:
         env = await local_temporal()
         settings = Settings(
@@ -550,7 +563,7 @@ async def bench(
                 bare, subj = await measure(client, subject, bare_ids, clients, rounds)
                 report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
             if args.soak:
-                await soak(client, subject, bare_ids, args.soak)
+                await soak(client, subject, bare_ids, args.soak, [p.pid for p in servers])
             after = {p.pid: rss_mib(p.pid) for p in servers}
             for pid in memory:
                 print(f"  server {pid} memory {memory[pid]:.0f} -> {after[pid]:.0f} MiB")
