@@ -14,8 +14,10 @@ before the first INSERT, UPDATE or DELETE only, so a read-only session needs nei
 That state is read in the thread after every call and kept beside the connection.
 
 Only what samtale's engine uses changes (execute, executemany, commit, rollback); server
-side cursors and everything else stay SQLAlchemy's own. `create_engine` passes this in
-as the dialect's DBAPI module (`module=`), the hook SQLAlchemy offers for it.
+side cursors (`stream()`) and everything else stay SQLAlchemy's own, and once one is
+used the connection's transaction ends with a trip again, as it did before.
+`create_engine` passes this in as the dialect's DBAPI module (`module=`), the hook
+SQLAlchemy offers for it.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor whose statement runs start to finish in one call on aiosqlite's thread;
     its rows wait here, as SQLAlchemy's own adapter keeps them after its fetchall."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid")
+    __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
 
     _adapt_connection: OneTripConnection
 
@@ -79,6 +81,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._arraysize = 1  # sqlite3's default: what fetchmany() with no size takes
 
     @property
     def description(self) -> Any:
@@ -87,6 +90,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     @property
     def rowcount(self) -> int:
         return self._rowcount
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def lastrowid(self) -> int:
@@ -119,12 +130,20 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self._open = True  # unknown until the first trip: ask the thread
 
+    def cursor(self, server_side: bool = False) -> Any:
+        """A server-side cursor (`stream()`) is SQLAlchemy's own, and its statements do not
+        say what they began: the transaction's end asks the thread from then on."""
+        if server_side:
+            self._open = True
+        return super().cursor(server_side)
+
     def _trip(self, fn: Any, *args: Any) -> Outcome:
-        """Run `fn(sqlite3 connection, *args)` on aiosqlite's thread and wait for it."""
+        """Run `fn(sqlite3 connection, *args)` on aiosqlite's thread and wait for it. Until
+        it answers (or if it fails, or is cancelled) a transaction may be open."""
+        self._open = True
         try:
             outcome: Outcome = await_(self._connection._execute(fn, self._connection._conn, *args))
         except Exception as error:
-            self._open = True  # a failed statement may have begun one: let rollback ask
             self._handle_exception(error)
         self._open = outcome[4]
         return outcome
@@ -141,8 +160,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         try:
             self._open = await_(self._connection._execute(_end, self._connection._conn, commit))
         except Exception as error:
-            self._open = True
-            self._handle_exception(error)
+            self._handle_exception(error)  # _open stays True: the next end asks again
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

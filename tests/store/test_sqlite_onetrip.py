@@ -3,7 +3,9 @@ transaction ends with a call only when one is open, and SQLAlchemy sees what it 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,12 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         await conn.run_sync(METADATA.create_all)
     yield engine
     await engine.dispose()
+
+
+def committed_names(engine: AsyncEngine) -> list[str]:
+    """What another connection to the file sees (the pool would hand back the same one)."""
+    with closing(sqlite3.connect(str(engine.url.database))) as other:
+        return [name for (name,) in other.execute("SELECT name FROM items ORDER BY id")]
 
 
 class Trips:
@@ -129,3 +137,19 @@ async def test_a_syntax_error_is_sqlalchemys_operational_error(engine: AsyncEngi
         with pytest.raises(OperationalError, match="syntax error"):
             await conn.execute(text("SELEC 1"))
         assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+
+
+async def test_fetchmany_without_a_size_takes_one_row_as_sqlite3_does(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(ITEMS), [{"name": "a"}, {"name": "b"}])
+        result = await conn.execute(select(ITEMS.c.name).order_by(ITEMS.c.id))
+        assert result.fetchmany() == [("a",)]
+
+
+async def test_a_write_through_a_streamed_statement_is_committed(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(select(ITEMS))  # a read first: nothing open
+        streamed = await conn.stream(insert(ITEMS).values(name="a").returning(ITEMS.c.id))
+        assert [tuple(r) async for r in streamed] == [(1,)]
+        await conn.commit()
+    assert committed_names(engine) == ["a"]
