@@ -313,8 +313,8 @@ async def kickoff_done(client: Client, cycle: str) -> None:
     raise RuntimeError("the kickoff did not finish in 10 minutes")
 
 
-def http_client(port: int, connections: int = 100) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+def http_client(port: int) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30)
 
 

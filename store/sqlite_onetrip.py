@@ -39,22 +39,17 @@ from sqlalchemy.util.concurrency import await_
 Outcome = tuple[Any, Sequence[Any], int, int | None, bool]
 
 
-def _execute(conn: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
+def _statement(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+    """A statement's whole cursor, on aiosqlite's thread."""
     cursor = conn.cursor()
     try:
-        cursor.execute(operation, () if parameters is None else parameters)
+        if many:
+            cursor.executemany(operation, parameters)
+        else:
+            cursor.execute(operation, () if parameters is None else parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else ()
         return description, rows, cursor.rowcount, cursor.lastrowid, conn.in_transaction
-    finally:
-        cursor.close()
-
-
-def _executemany(conn: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
-    cursor = conn.cursor()
-    try:
-        cursor.executemany(operation, parameters)
-        return None, (), cursor.rowcount, cursor.lastrowid, conn.in_transaction
     finally:
         cursor.close()
 
@@ -104,12 +99,13 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return self._lastrowid  # type: ignore[return-value]
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
-        self._take(self._adapt_connection._trip(_execute, operation, parameters))
+        self._take(operation, parameters, many=False)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
-        self._take(self._adapt_connection._trip(_executemany, operation, seq_of_parameters))
+        self._take(operation, seq_of_parameters, many=True)
 
-    def _take(self, outcome: Outcome) -> None:
+    def _take(self, operation: Any, parameters: Any, many: bool) -> None:
+        outcome = self._adapt_connection._statement(operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid, _ = outcome
         self._rows = deque(rows)
 
@@ -137,14 +133,17 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
             self._open = True
         return super().cursor(server_side)
 
-    def _trip(self, fn: Any, *args: Any) -> Outcome:
-        """Run `fn(sqlite3 connection, *args)` on aiosqlite's thread and wait for it. Until
-        it answers (or if it fails, or is cancelled) a transaction may be open."""
+    def _trip(self, fn: Any, *args: Any) -> Any:
+        """`fn(sqlite3 connection, *args)` on aiosqlite's thread, waited for. Until it
+        answers (and if it fails or is cancelled) a transaction may be open."""
         self._open = True
         try:
-            outcome: Outcome = await_(self._connection._execute(fn, self._connection._conn, *args))
+            return await_(self._connection._execute(fn, self._connection._conn, *args))
         except Exception as error:
             self._handle_exception(error)
+
+    def _statement(self, operation: Any, parameters: Any, many: bool) -> Outcome:
+        outcome: Outcome = self._trip(_statement, operation, parameters, many)
         self._open = outcome[4]
         return outcome
 
@@ -155,12 +154,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self._end(commit=False)
 
     def _end(self, commit: bool) -> None:
-        if not self._open or not self._connection._connection:
-            return
-        try:
-            self._open = await_(self._connection._execute(_end, self._connection._conn, commit))
-        except Exception as error:
-            self._handle_exception(error)  # _open stays True: the next end asks again
+        if self._open and self._connection._connection:
+            self._open = self._trip(_end, commit)
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -24,9 +24,9 @@ from samtale.worker import Workers, build_worker
 from tests.databases import fresh_postgres_url, seeded_database
 
 # Read once: the hook is asked for every test item.
-_LOOP = Settings()
+_SETTINGS = Settings()
 LOOP_FACTORIES: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
-    _LOOP.event_loop: loop_factory(_LOOP)
+    _SETTINGS.event_loop: loop_factory(_SETTINGS)
 }
 
 

@@ -38,6 +38,14 @@ async def start(env: WorkflowEnvironment, task_queue: str) -> WorkflowHandle:
     )
 
 
+async def email_log(sessions: async_sessionmaker, review_id: str) -> list[tuple[str, str]]:
+    """The review's emails as the log has them: (kind, status), sorted."""
+    async with sessions() as s:
+        d = await review_detail(s, review_id)
+    assert d is not None
+    return sorted((m.kind, m.status) for m in d.emails)
+
+
 async def test_an_smtp_outage_delays_the_invitation_but_never_blocks_or_duplicates(
     time_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker
 ) -> None:
@@ -83,10 +91,7 @@ async def test_a_refused_mailbox_is_recorded_on_the_review_which_goes_on(
             return bool(d and any(e.kind == "email_failed" for e in d.events))
 
     async def both_logged() -> bool:  # the relay takes a message a moment before its log says so
-        async with sessions() as s:
-            d = await review_detail(s, handle.id)
-        assert d is not None
-        return sorted((m.kind, m.status) for m in d.emails) == [
+        return await email_log(sessions, handle.id) == [
             ("email_undeliverable", "sent"),
             ("invitation", "failed"),
         ]
@@ -121,10 +126,7 @@ async def test_hr_is_told_of_a_refused_last_email_before_the_review_ends(
     assert len(notices) == 1
     assert notices[0]["To"].addresses[0].addr_spec == HR.email
     assert EMPLOYEE.email in body_text(notices[0])
-    async with sessions() as s:
-        d = await review_detail(s, handle.id)
-    assert d is not None
-    assert sorted((m.kind, m.status) for m in d.emails) == [
+    assert await email_log(sessions, handle.id) == [
         ("cancellation", "failed"),
         ("email_undeliverable", "sent"),
         ("invitation", "sent"),
