@@ -67,8 +67,10 @@ from store.db import create_engine, session_factory  # noqa: E402
 from store.directory import NewEmployee, add_employees  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 from workflows.calendar import OSLO, is_norwegian_holiday  # noqa: E402
+from workflows.contracts import Policy  # noqa: E402
 from workflows.cycle import CycleWorkflow  # noqa: E402
 from workflows.ids import cycle_workflow_id  # noqa: E402
+from workflows.rules import is_working_day  # noqa: E402
 
 LEVELS = (1, 10, 50)
 HR_ID, MANAGERS = "b-hr", 25
@@ -107,9 +109,11 @@ class Sample:
 
 
 def slot(after: datetime) -> datetime:
-    """10:00 Oslo time on the first working day 20 days on: every rule is met."""
+    """10:00 Oslo time on the first working day 20 days on, by the default calendar policy
+    (the bench's cycle has it: weekends, holidays and its blocked days, julaften among
+    them, are off): every rule is met."""
     day = (after + timedelta(days=20)).astimezone(OSLO).date()
-    while day.weekday() >= 5 or is_norwegian_holiday(day):
+    while not is_working_day(day, Policy(), is_norwegian_holiday):
         day += timedelta(days=1)
     return datetime.combine(day, dt_time(10), tzinfo=OSLO).astimezone(UTC)
 
