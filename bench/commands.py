@@ -18,9 +18,15 @@ and read-your-write violations.
                              [--samples 200] [--clients 1,10,50] [--profile FILE]
                              [--cache N]  # the worker's SAMTALE_WORKFLOW_CACHE
     python bench/commands.py --soak 300          # 50 clients for 5 minutes
+    python bench/commands.py --soak 300 --soak-reviews 1000  # round a fixed 1000 reviews
 
 Each level runs at least --rounds rounds and enough of them for --samples of each command
 (a p99 needs a few hundred samples). --profile (dev) writes the server's cProfile stats.
+The soak takes new reviews each round unless --soak-reviews names a fixed number to go
+round: each is scheduled on its first turn and rescheduled on every later one (a new
+invitation each time, as a schedule sends), then accepted. Memory that grows over fresh
+reviews is the workflow cache filling; over a fixed set, once each is kept, it is what a
+command leaves behind.
 
 Targets (issue 16): 1 client p99 <= 2.0 x bare; 50 clients 0 errors, 0 violations,
 p99 <= 3 x bare, throughput >= 0.3 x bare; soak: last minute's p99 <= 1.2 x the first's.
@@ -38,6 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -215,6 +222,10 @@ class Subject:
     settings: Settings
     reviews: list[tuple[str, str, str]]  # review, employee, manager; each used once
     body: dict[str, object]
+    # The soak's fixed set (--soak-reviews), gone round in order: a round's 50 clients
+    # take 50 different reviews, and one that was scheduled is rescheduled.
+    ring: deque[tuple[str, str, str]] | None = None
+    scheduled: set[str] = field(default_factory=set)
     # Client i's own connection, as each manager has a browser of their own: one aiohttp
     # session of one connection each. This process's CPU is counted in a command's, so
     # the load it makes should cost little: per request at 50 clients (a trivial app)
@@ -253,7 +264,11 @@ class Subject:
         if status != 200:
             s.errors.append(f"{what}: {status} {text[:120]}")
             return False
-        expected = {"schedule": ("invited", "scheduled"), "accept": ("preparing", "accepted")}
+        expected = {
+            "schedule": ("invited", "scheduled"),
+            "reschedule": ("invited", "rescheduled"),
+            "accept": ("preparing", "accepted"),
+        }
         phase, event = expected[what]
         body = json_loads(text)
         if body["phase"] != phase or body["timeline"][-1]["kind"] != event:
@@ -261,10 +276,25 @@ class Subject:
         return True
 
     async def one_client(self, s: Sample, i: int) -> None:
-        review, employee, manager = self.reviews.pop()
+        review, employee, manager = self.next_review()
         base = f"/reviews/{review}"
-        if await self.command(s, "schedule", f"{base}/schedule", manager, i, json=self.body):
+        verb = "reschedule" if review in self.scheduled else "schedule"
+        if await self.command(s, verb, f"{base}/{verb}", manager, i, json=self.body):
+            self.scheduled.add(review)
             await self.command(s, "accept", f"{base}/accept", employee, i)
+
+    def next_review(self) -> tuple[str, str, str]:
+        if self.ring is None:
+            return self.reviews.pop()
+        self.ring.rotate(-1)
+        return self.ring[-1]
+
+    def go_round(self, n: int) -> None:
+        """From now on, go round n of the reviews not yet used."""
+        self.ring = deque(self.reviews.pop() for _ in range(n))
+
+    def can_take(self, n: int) -> bool:
+        return self.ring is not None or len(self.reviews) >= n
 
 
 async def start_cycle(subject: Subject, pairs: list[tuple[str, str]]) -> str:
@@ -469,11 +499,13 @@ async def soak(
     client: Client, subject: Subject, bare_ids: list[str], seconds: float, pids: list[int]
 ) -> None:
     """50 clients for `seconds`; per minute the commands' p99 and each server's memory as
-    the minute ends (flat once the workflow cache is full: --cache below the reviews)."""
+    the minute ends. Over new reviews memory grows as the workflow cache fills; going
+    round a fixed set (--soak-reviews) it grows by what each command leaves in its kept
+    run (bench/kept_run_memory.py)."""
     started, minutes = time.monotonic(), list[tuple[Sample, Sample]]()
     memory: list[list[float]] = []
     bare, subj = Sample(), Sample()
-    while time.monotonic() - started < seconds and len(subject.reviews) >= 50:
+    while time.monotonic() - started < seconds and subject.can_take(50):
         minute = int((time.monotonic() - started) // 60)
         if len(minutes) <= minute:
             if minutes:
@@ -511,6 +543,8 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
     # A soak round uses 50 reviews and takes 2-3 s here; a cycle takes at most 5000 ids (a
     # soak that uses them all ends early and says how long it ran).
     soaked = min(int(args.soak * 15) + 300, 5000 - sum(per_level)) if args.soak else 0
+    if args.soak and args.soak_reviews:
+        soaked = args.soak_reviews
     wanted = sum(per_level) + soaked
     with RelayProcess() as relay:
         env = await local_temporal()
@@ -567,6 +601,8 @@ async def bench(
                 bare, subj = await measure(client, subject, bare_ids, clients, rounds)
                 report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
             if args.soak:
+                if args.soak_reviews:
+                    subject.go_round(args.soak_reviews)
                 await soak(client, subject, bare_ids, args.soak, [p.pid for p in servers])
             after = {p.pid: rss_mib(p.pid) for p in servers}
             for pid in memory:
@@ -591,6 +627,12 @@ def main() -> None:
         help="concurrency levels, e.g. 1,50",
     )
     parser.add_argument("--soak", type=float, default=0, help="seconds at 50 clients")
+    parser.add_argument(
+        "--soak-reviews",
+        type=lambda v: max(int(v), 50),
+        default=0,
+        help="go round this many reviews (at least 50) instead of new ones each round",
+    )
     parser.add_argument(
         "--profile", default=None, help="dev: write the server's cProfile stats to this file"
     )
