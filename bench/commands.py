@@ -544,7 +544,7 @@ async def run(args: argparse.Namespace, tmp: str) -> None:
     # soak that uses them all ends early and says how long it ran).
     soaked = min(int(args.soak * 15) + 300, 5000 - sum(per_level)) if args.soak else 0
     if args.soak and args.soak_reviews:
-        soaked = args.soak_reviews
+        soaked = min(args.soak_reviews, 5000 - sum(per_level))
     wanted = sum(per_level) + soaked
     with RelayProcess() as relay:
         env = await local_temporal()
@@ -602,7 +602,7 @@ async def bench(
                 report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
             if args.soak:
                 if args.soak_reviews:
-                    subject.go_round(args.soak_reviews)
+                    subject.go_round(min(args.soak_reviews, len(subject.reviews)))
                 await soak(client, subject, bare_ids, args.soak, [p.pid for p in servers])
             after = {p.pid: rss_mib(p.pid) for p in servers}
             for pid in memory:
