@@ -189,13 +189,6 @@ async def serve_dev(port: int) -> None:
     await engine.dispose()
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 # ---- the subject -----------------------------------------------------------------------
 
 
@@ -289,9 +282,9 @@ class Subject:
         self.ring.rotate(-1)
         return self.ring[-1]
 
-    def go_round(self, n: int) -> None:
-        """From now on, go round n of the reviews not yet used."""
-        self.ring = deque(self.reviews.pop() for _ in range(n))
+    def go_round(self) -> None:
+        """From now on, go round the reviews not yet used (the levels have taken theirs)."""
+        self.ring, self.reviews = deque(self.reviews), []
 
     def can_take(self, n: int) -> bool:
         return self.ring is not None or len(self.reviews) >= n
@@ -509,10 +502,10 @@ async def soak(
         minute = int((time.monotonic() - started) // 60)
         if len(minutes) <= minute:
             if minutes:
-                memory.append([rss_mib(pid) for pid in pids])
+                memory.append([cpu.rss_mib(pid) for pid in pids])
             minutes.append((Sample(), Sample()))
         await both(client, subject, bare_ids, 50, *minutes[minute])
-    memory.append([rss_mib(pid) for pid in pids])
+    memory.append([cpu.rss_mib(pid) for pid in pids])
     for i, (mb, ms) in enumerate(minutes):
         took = [t for v in ms.took.values() for t in v]
         btook = [t for v in mb.took.values() for t in v]
@@ -595,16 +588,16 @@ async def bench(
             print(f"topology {args.topology}: {settings.database_url.split(':')[0]}")
             METER.append(Meter([p.pid for p in servers]))
             print(f"  settled after the kickoff in {await settled(METER[0]):.0f} s")
-            memory = {p.pid: rss_mib(p.pid) for p in servers}
+            memory = {p.pid: cpu.rss_mib(p.pid) for p in servers}
             for clients in args.clients:
                 rounds = rounds_at(clients, args)
                 bare, subj = await measure(client, subject, bare_ids, clients, rounds)
                 report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
             if args.soak:
                 if args.soak_reviews:
-                    subject.go_round(min(args.soak_reviews, len(subject.reviews)))
+                    subject.go_round()
                 await soak(client, subject, bare_ids, args.soak, [p.pid for p in servers])
-            after = {p.pid: rss_mib(p.pid) for p in servers}
+            after = {p.pid: cpu.rss_mib(p.pid) for p in servers}
             for pid in memory:
                 print(f"  server {pid} memory {memory[pid]:.0f} -> {after[pid]:.0f} MiB")
             for wid in bare_ids:

@@ -1,4 +1,4 @@
-"""CPU seconds of the processes a benchmark compares, read from /proc.
+"""CPU seconds and memory of the processes a benchmark compares, read from /proc.
 
 CPU per unit of work, unlike wall time, hardly moves with what else the machine is doing,
 so the benchmarks print it beside their same-run ratios."""
@@ -26,6 +26,14 @@ def _comm(pid: int) -> str:
 def cpu_seconds(pid: int) -> float:
     fields = _stat(pid)  # utime and stime, in clock ticks
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
+def rss_mib(pid: int) -> float:
+    """The process's resident memory, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def temporal_servers() -> list[int]:

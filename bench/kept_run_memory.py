@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import ctypes
 import gc
+import os
 import sys
 import tempfile
 import tracemalloc
@@ -37,8 +38,10 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 from temporalio.client import WorkflowHandle  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from bench import cpu  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
+from samtale import eventloop  # noqa: E402
 from samtale.binaries import find_binary  # noqa: E402
 from samtale.mailsink import MailSink  # noqa: E402
 from samtale.worker import build_worker  # noqa: E402
@@ -54,19 +57,15 @@ def rss_mib() -> float:
     """This process's resident memory once what is free has gone back to the system."""
     gc.collect()
     LIBC.malloc_trim(0)
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return cpu.rss_mib(os.getpid())
 
 
 async def rounds(
     handles: list[WorkflowHandle], start: datetime, n: int, sink: MailSink, base: float
 ) -> None:
+    accept, again = Accept(Actor(EMPLOYEE.id)), meeting(start)
     for r in range(1, n + 1):
-        accept = Accept(Actor(EMPLOYEE.id))
         await asyncio.gather(*(h.execute_update(ReviewWorkflow.accept, accept) for h in handles))
-        again = meeting(start)
         await asyncio.gather(*(h.execute_update(ReviewWorkflow.reschedule, again) for h in handles))
         sink.messages.clear()  # the sink's copies are not the worker's memory
         if r % max(1, n // 5) == 0:
@@ -74,8 +73,7 @@ async def rounds(
             print(f"  round {r:4}: {now:6.0f} MiB (+{now - base:.1f}), runs kept", flush=True)
 
 
-async def run(args: argparse.Namespace) -> None:
-    tmp = tempfile.mkdtemp()
+async def run(args: argparse.Namespace, tmp: str) -> None:
     url = f"sqlite+aiosqlite:///{tmp}/bench.db"
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=find_binary("temporal"),
@@ -141,7 +139,10 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--trace", action="store_true", help="count Python's own allocations")
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        # On the loop the worker runs on in production (uvloop unless SAMTALE_EVENT_LOOP).
+        eventloop.run(run(args, tmp), Settings())
 
 
 if __name__ == "__main__":
