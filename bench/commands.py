@@ -397,11 +397,30 @@ class Meter(cpu.Meter):
 
     def __init__(self, servers: list[int]) -> None:
         # prod starts the worker, then the API (start_servers); dev has one process.
+        readers = {}
         if len(servers) == 2:
             pids = {"worker": servers[:1], "api": servers[1:]}
+            readers["postgres"] = cpu.postgres_seconds  # prod's read model
         else:
             pids = {"server": servers}
-        super().__init__(pids | {"temporal": cpu.temporal_servers(), "bench": [os.getpid()]})
+        peers = {"temporal": cpu.temporal_servers(), "bench": [os.getpid()]}
+        super().__init__(pids | peers, readers)
+
+
+async def connections_opened(url: str) -> int | None:
+    """PostgreSQL's count of sessions opened on the bench's database so far (None on
+    SQLite). Its statistics reach the count within a second or so, so read it after a
+    pause."""
+    if not url.startswith("postgresql"):
+        return None
+    await asyncio.sleep(1.5)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            return int((await conn.exec_driver_sql(query)).scalar_one()) - 1  # not ours
+    finally:
+        await engine.dispose()
 
 
 async def settled(meter: Meter, most: float = 600) -> float:
@@ -420,7 +439,7 @@ async def settled(meter: Meter, most: float = 600) -> float:
 
 
 METER: list[Meter] = []  # set once the servers run
-PEERS = ("temporal", "bench")
+PEERS = ("temporal", "bench", "postgres")
 
 
 async def a_round(s: Sample, clients: int, one: Callable[[int], Awaitable[None]]) -> None:
@@ -444,11 +463,17 @@ def cpu_line(bare: Sample, subject: Sample) -> str:
     ours = sum(servers.values()) + subject.cpu["temporal"] + subject.cpu["bench"]
     theirs = bare.cpu["temporal"] + bare.cpu["bench"]
     each = ", ".join(f"{k} {v / n:.1f}" for k, v in servers.items())
-    return (
+    line = (
         f"CPU per command {ours / n:5.1f} ms ({each}, temporal {subject.cpu['temporal'] / n:.1f}, "
         f"clients {subject.cpu['bench'] / n:.1f}) vs per bare update {theirs / m:5.1f} ms "
         f"(temporal {bare.cpu['temporal'] / m:.1f}); ratio {ours / n / (theirs / m):4.2f}"
     )
+    if "postgres" in subject.cpu:
+        # Not in the ratio, as in the earlier sessions' figures; the bare loop has no
+        # database, so with it the ratio is higher.
+        pg = subject.cpu["postgres"] + bare.cpu["postgres"]
+        line += f"; PostgreSQL {pg / n:.1f} ms more (ratio {(ours + pg) / n / (theirs / m):4.2f})"
+    return line
 
 
 def report(level: str, bare: Sample, subject: Sample) -> None:
@@ -591,8 +616,15 @@ async def bench(
             memory = {p.pid: cpu.rss_mib(p.pid) for p in servers}
             for clients in args.clients:
                 rounds = rounds_at(clients, args)
+                opened = await connections_opened(settings.database_url)
                 bare, subj = await measure(client, subject, bare_ids, clients, rounds)
-                report(f"{clients} client{'s' if clients > 1 else ''}", bare, subj)
+                level = f"{clients} client{'s' if clients > 1 else ''}"
+                report(level, bare, subj)
+                if opened is not None:
+                    # Connections a pool opened (and closed) under load: each costs a
+                    # backend's start, and its statements prepared afresh.
+                    now_opened = await connections_opened(settings.database_url) or 0
+                    print(f"  {level:>10} PostgreSQL connections opened {now_opened - opened}")
             if args.soak:
                 if args.soak_reviews:
                     subject.go_round()

@@ -40,9 +40,12 @@ class Settings(BaseSettings):
     import_wait_seconds: float = Field(default=10.0, ge=0, le=120)
     # The database pool and its time bounds, per process (README: sizing against
     # PostgreSQL's max_connections). A process holds at most size + overflow connections;
-    # a request waits at most pool_timeout for one, then answers 503.
-    db_pool_size: int = Field(default=5, ge=1, le=200)
-    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    # a request waits at most pool_timeout for one, then answers 503. No overflow by
+    # default: the pool closes an overflow connection when it comes back, so under steady
+    # load a pool of 5 + 5 opened a connection for every few commands (PostgreSQL starts
+    # a backend for each, and its statements are prepared afresh), where 10 + 0 opens none.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     # A statement (PostgreSQL) or a wait for SQLite's write lock, at most this long.

@@ -29,8 +29,8 @@ class PoolLimits:
     serves many concurrent commands; these bounds turn a database that is down, full or
     slow into a quick error (503 in the API, a retry in an activity) instead of a hang."""
 
-    size: int = 5
-    max_overflow: int = 5
+    size: int = 10
+    max_overflow: int = 0  # see Settings.db_max_overflow
     timeout: float = 5.0  # waiting for a connection from the pool
     connect_timeout: float = 5.0
     statement_timeout: float = 10.0  # PostgreSQL: per statement; SQLite: the write lock
