@@ -45,7 +45,8 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
@@ -57,6 +58,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection  # noqa: E402
 from temporalio import workflow  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
@@ -407,20 +409,35 @@ class Meter(cpu.Meter):
         super().__init__(pids | peers, readers)
 
 
-async def connections_opened(url: str) -> int | None:
-    """PostgreSQL's count of sessions opened on the bench's database so far (None on
-    SQLite). Its statistics reach the count within a second or so, so read it after a
-    pause."""
+@asynccontextmanager
+async def postgres_connection(url: str) -> AsyncIterator[AsyncConnection | None]:
+    """One connection to the bench's PostgreSQL database for the whole run (None on
+    SQLite)."""
     if not url.startswith("postgresql"):
-        return None
-    await asyncio.sleep(1.5)
+        yield None
+        return
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
-            return int((await conn.exec_driver_sql(query)).scalar_one()) - 1  # not ours
+            yield conn
     finally:
         await engine.dispose()
+
+
+SESSIONS = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+
+
+async def connections_opened(conn: AsyncConnection) -> int:
+    """PostgreSQL's count of sessions opened on the bench's database so far. Its
+    statistics reach the count within a second or so, so it is read after a pause; `conn`
+    is the bench's own, opened once, so reading adds nothing to the count. Each read
+    ends its transaction: PostgreSQL keeps one snapshot of its statistics per
+    transaction, and a second read in the same one would see the first's count."""
+    await asyncio.sleep(1.5)
+    try:
+        return int((await conn.exec_driver_sql(SESSIONS)).scalar_one())
+    finally:
+        await conn.rollback()
 
 
 async def settled(meter: Meter, most: float = 600) -> float:
@@ -614,17 +631,19 @@ async def bench(
             METER.append(Meter([p.pid for p in servers]))
             print(f"  settled after the kickoff in {await settled(METER[0]):.0f} s")
             memory = {p.pid: cpu.rss_mib(p.pid) for p in servers}
-            for clients in args.clients:
-                rounds = rounds_at(clients, args)
-                opened = await connections_opened(settings.database_url)
-                bare, subj = await measure(client, subject, bare_ids, clients, rounds)
-                level = f"{clients} client{'s' if clients > 1 else ''}"
-                report(level, bare, subj)
-                if opened is not None:
-                    # Connections a pool opened (and closed) under load: each costs a
-                    # backend's start, and its statements prepared afresh.
-                    now_opened = await connections_opened(settings.database_url) or 0
-                    print(f"  {level:>10} PostgreSQL connections opened {now_opened - opened}")
+            async with postgres_connection(settings.database_url) as pg:
+                for clients in args.clients:
+                    opened = await connections_opened(pg) if pg else 0
+                    bare, subj = await measure(
+                        client, subject, bare_ids, clients, rounds_at(clients, args)
+                    )
+                    level = f"{clients} client{'s' if clients > 1 else ''}"
+                    report(level, bare, subj)
+                    if pg:
+                        # Connections the pools opened (and closed) under load: each costs
+                        # a backend's start, and its statements prepared afresh.
+                        opened = await connections_opened(pg) - opened
+                        print(f"  {level:>10} PostgreSQL connections opened {opened}")
             if args.soak:
                 if args.soak_reviews:
                     subject.go_round()

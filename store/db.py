@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -13,12 +13,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from core.settings import Settings
 from store import sqlite_onetrip
 
-if TYPE_CHECKING:
-    from core.settings import Settings
-
 T = TypeVar("T")
+
+
+def _setting(name: str) -> Any:
+    """A setting's default: the pool's defaults are the settings' (core/settings.py says
+    why each is what it is), so an engine built without settings gets the same ones."""
+    return Settings.model_fields[name].default
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,12 @@ class PoolLimits:
     serves many concurrent commands; these bounds turn a database that is down, full or
     slow into a quick error (503 in the API, a retry in an activity) instead of a hang."""
 
-    size: int = 10
-    max_overflow: int = 0  # see Settings.db_max_overflow
-    timeout: float = 5.0  # waiting for a connection from the pool
-    connect_timeout: float = 5.0
-    statement_timeout: float = 10.0  # PostgreSQL: per statement; SQLite: the write lock
+    size: int = _setting("db_pool_size")
+    max_overflow: int = _setting("db_max_overflow")
+    timeout: float = _setting("db_pool_timeout_seconds")  # waiting for a connection
+    connect_timeout: float = _setting("db_connect_timeout_seconds")
+    # PostgreSQL: per statement; SQLite: the wait for the write lock.
+    statement_timeout: float = _setting("db_statement_timeout_seconds")
     application_name: str = "samtale"
 
 
